@@ -1,0 +1,114 @@
+"""Contrastive losses: InfoNCE and AnInfoNCE, sharing one numerically stable InfoNCE estimator.
+
+A loss is a module with ``critic(a, b) -> (len(a), len(b))`` scores; :class:`ContrastiveLoss` turns
+any critic into the (M+1)-way classification loss. Two negative schemes:
+
+* ``"anchors"`` (the theory's setting): row i scores its positive p_i against the *other anchors*
+  a_j, j ≠ i, which are i.i.d. draws of the uniform marginal. B candidates per row.
+* ``"both"`` (SimCLR practice and the official code): 2B rows, every view against the other 2B-1
+  views, i.e. 2B-2 in-batch negatives from both views. Symmetric in the two views. The positives'
+  marginal is not exactly uniform when Λ is anisotropic, so this is slightly off the theory.
+
+Self-pairs are excluded exactly (their score is -inf, contributing nothing to the normalizer).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from . import _validate
+
+NEGATIVES = ("anchors", "both")
+
+
+class ContrastiveLoss(nn.Module):
+    """InfoNCE over an arbitrary critic; subclasses define :meth:`critic`."""
+
+    def __init__(self, negatives: str = "both"):
+        super().__init__()
+        self.negatives = _validate.choice(negatives, NEGATIVES, "negatives scheme")
+
+    def critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        """Scores of every a_i against every b_j: shape (len(a), len(b))."""
+        raise NotImplementedError
+
+    def pair_critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Scores of a_i against b_i only; override when cheaper than the diagonal of :meth:`critic`."""
+        return self.critic(a, b).diagonal()
+
+    def forward(self, a: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        _validate.embeddings(a, p, getattr(self, "dim", None))
+        n = a.shape[0]
+        target = torch.arange(n, device=a.device)
+        if self.negatives == "anchors":
+            # Row i: the other anchors a_j as negatives; the self-pair slot (i, i) holds the positive.
+            logits = self.critic(a, a)
+            logits.diagonal().copy_(self.pair_critic(a, p))
+            return nn.functional.cross_entropy(logits, target)
+        views = torch.cat([a, p])
+        logits = self.critic(views, views)
+        logits.diagonal().fill_(-math.inf)  # exact self-pair exclusion
+        return nn.functional.cross_entropy(logits, torch.cat([target + n, target]))
+
+    def candidates(self, batch: int) -> int:
+        """Number of candidates (positive + negatives) per row: ln of it is the loss of a constant encoder."""
+        return batch if self.negatives == "anchors" else 2 * batch - 1
+
+
+class InfoNCE(ContrastiveLoss):
+    """InfoNCE with the cosine critic aᵀb/τ (for sphere-normalized outputs). Fixed temperature."""
+
+    def __init__(self, tau: float = 0.1, negatives: str = "both"):
+        super().__init__(negatives)
+        if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau > 0):
+            raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
+        self.tau = float(tau)
+
+    def critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a @ b.T / self.tau
+
+    def pair_critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return (a * b).sum(1) / self.tau
+
+
+class AnInfoNCE(ContrastiveLoss):
+    """InfoNCE with critic s(a, b) = -(a-b)ᵀ Λ̂ (a-b), Λ̂ a learnable positive diagonal (paper convention).
+
+    Λ̂ = exp(θ): positive by construction, and Adam's steps on θ are relative changes of Λ̂, which
+    suits a spectrum spanning several-fold. ``init`` is a scalar or a length-``dim`` sequence.
+    """
+
+    def __init__(self, dim: int, init: float | tuple[float, ...] = 1.0, negatives: str = "both",
+                 learnable: bool = True):
+        super().__init__(negatives)
+        if not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"dim must be a positive int, got {dim!r}")
+        self.dim = dim
+        values = _validate.spectrum([init] * dim if isinstance(init, (int, float)) else init, dim, "init")
+        self.log_lam = nn.Parameter(torch.tensor(values).log(), requires_grad=learnable)
+
+    @property
+    def lam_hat(self) -> torch.Tensor:
+        return self.log_lam.exp()
+
+    def critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        # -(a-b)ᵀΛ̂(a-b) = 2aᵀΛ̂b - aᵀΛ̂a - bᵀΛ̂b, as one matmul of augmented rows (no B×B temporaries).
+        lam = self.lam_hat
+        ones_a, ones_b = a.new_ones(len(a), 1), b.new_ones(len(b), 1)
+        left = torch.cat([2 * a * lam, -((a * a) @ lam)[:, None], ones_a], dim=1)
+        right = torch.cat([b, ones_b, -((b * b) @ lam)[:, None]], dim=1)
+        return left @ right.T
+
+    def pair_critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        diff = a - b
+        return -(diff * diff) @ self.lam_hat
+
+
+#: name -> factory(dim) with defaults; the CLI and the checks resolve losses through this
+LOSSES = {
+    "aninfonce": lambda dim, negatives="both": AnInfoNCE(dim, negatives=negatives),
+    "infonce": lambda dim, negatives="both": InfoNCE(negatives=negatives),
+}

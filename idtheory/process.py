@@ -1,0 +1,75 @@
+"""The generative process: a frozen, hashable config and the stateful sampler it builds on a device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from . import _validate
+from .conditionals import CONDITIONALS
+from .mixing import MIXINGS, build_mixing
+from .spaces import SPACES
+
+
+@dataclass(frozen=True)
+class GenerativeProcess:
+    """z ~ uniform on the sphere, z̃ ~ p(z̃|z) ∝ exp(-(z̃-z)ᵀΛ(z̃-z)) (paper convention), x = g(z).
+
+    ``lam`` is Λ's diagonal in the paper's convention; the official code's λ is twice this.
+    ``seed`` fixes the mixing g; the data stream is seeded separately in :meth:`sampler`.
+    """
+
+    lam: tuple[float, ...]
+    conditional: str = "exact"
+    mixing: str = "mlp"
+    mixing_layers: int = 3
+    space: str = "sphere"
+    seed: int = 0
+    dim: int = field(init=False)
+
+    def __post_init__(self):
+        lam = _validate.spectrum(self.lam)
+        object.__setattr__(self, "lam", lam)
+        object.__setattr__(self, "dim", len(lam))
+        _validate.choice(self.conditional, tuple(CONDITIONALS), "conditional")
+        _validate.choice(self.mixing, tuple(MIXINGS), "mixing")
+        _validate.choice(self.space, tuple(SPACES), "space")
+        if self.space != "sphere":
+            raise ValueError(f"space {self.space!r} has no conditional yet; the sphere is the AnInfoNCE setting")
+        if not isinstance(self.mixing_layers, int) or self.mixing_layers < 1:
+            raise ValueError(f"mixing_layers must be a positive int, got {self.mixing_layers!r}")
+
+    @property
+    def lam_code(self) -> tuple[float, ...]:
+        """Λ in the official code's exp(-½ …) convention."""
+        return tuple(2 * v for v in self.lam)
+
+    def sampler(self, device: str | torch.device = "cpu", seed: int = 0) -> "ProcessSampler":
+        return ProcessSampler(self, _validate.device(device), seed)
+
+
+class ProcessSampler:
+    """Draws batches of a process directly on its device, from its own generator (no global RNG)."""
+
+    def __init__(self, process: GenerativeProcess, device: torch.device, seed: int):
+        self.process = process
+        self.device = device
+        mixing_gen = torch.Generator(device=device).manual_seed(process.seed)
+        self.mixing = build_mixing(process.mixing, process.dim, process.mixing_layers, mixing_gen).to(device)
+        self.mixing.requires_grad_(False)
+        self.lam = torch.tensor(process.lam, device=device)
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+        self._marginal = SPACES[process.space]
+        self._conditional = CONDITIONALS[process.conditional]
+
+    def latents(self, n: int) -> torch.Tensor:
+        return self._marginal(n, self.process.dim, self.generator)
+
+    def latent_pairs(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.latents(n)
+        return z, self._conditional(z, self.lam, self.generator)
+
+    @torch.no_grad()
+    def observe(self, z: torch.Tensor) -> torch.Tensor:
+        return self.mixing(z)

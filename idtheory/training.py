@@ -1,0 +1,174 @@
+"""fit(): train an encoder on a generative process with a contrastive loss. Deterministic for a seed."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import _validate, metrics
+from .encoders import Encoder
+from .process import GenerativeProcess
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Training hyper-parameters. ``steps`` is a cap: training stops earlier once the evaluation
+    metrics have stopped moving (``patience`` evaluations without a gain above ``tol``)."""
+
+    steps: int = 20_000
+    batch: int = 512
+    lr: float = 1e-3
+    loss_lr: float = 0.05
+    hidden: int = 256
+    depth: int = 3
+    eval_every: int = 500
+    eval_samples: int = 4096
+    patience: int = 0  # 0: never stop early
+    tol: float = 1e-3
+
+    def __post_init__(self):
+        for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"Budget.{name} must be a positive int, got {value!r}")
+        if self.batch < 2:
+            raise ValueError(f"Budget.batch must be at least 2 for in-batch negatives, got {self.batch}")
+        for name in ("lr", "loss_lr"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"Budget.{name} must be a finite number > 0, got {value!r}")
+
+
+BUDGETS = {
+    "quick": Budget(),
+    "paper": Budget(steps=100_000, batch=1000, lr=1e-4, loss_lr=1e-3, patience=0),
+}
+
+
+@dataclass
+class Fit:
+    encoder: nn.Module
+    loss: nn.Module
+    history: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    steps: int = 0
+    lam_hat: list[float] | None = None
+
+    @property
+    def last(self) -> dict:
+        return self.history[-1] if self.history else {}
+
+
+def _lam_hat(loss: nn.Module) -> list[float] | None:
+    lam = getattr(loss, "lam_hat", None)
+    return None if lam is None else [float(v) for v in lam.detach().cpu()]
+
+
+@torch.no_grad()
+def embed(encoder: nn.Module, x: torch.Tensor, chunk: int = 8192) -> np.ndarray:
+    return torch.cat([encoder(x[i : i + chunk]) for i in range(0, len(x), chunk)]).cpu().numpy()
+
+
+def fit(
+    process: GenerativeProcess,
+    loss: nn.Module,
+    budget: Budget | str = "quick",
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    normalize: bool = True,
+    progress: Callable[[dict], None] | None = None,
+) -> Fit:
+    """Train a fresh encoder f so that h = f∘g minimizes ``loss`` on pairs of ``process``.
+
+    The encoder's initialization, the data stream and the evaluation set all derive from ``seed``
+    through explicit generators. Every ``eval_every`` steps the history records the loss, linear R²
+    and MCC on a fixed held-out set of fresh latents; ``progress`` is called with each record.
+    """
+    if isinstance(budget, str):
+        budget = BUDGETS[_validate.choice(budget, tuple(BUDGETS), "budget")]
+    dev = _validate.device(device)
+    if not isinstance(loss, nn.Module):
+        raise TypeError(f"loss must be a torch.nn.Module, got {type(loss).__name__}")
+    dim = process.dim
+    if getattr(loss, "dim", dim) != dim:
+        raise ValueError(f"loss was built for dimension {loss.dim} but the process has dimension {dim}")
+
+    init_gen = torch.Generator().manual_seed(seed)
+    encoder = _seeded(lambda: Encoder(dim, dim, budget.hidden, budget.depth, normalize), init_gen).to(dev)
+    loss = loss.to(dev)
+    data = process.sampler(dev, seed=seed + 1)
+    held_out = process.sampler(dev, seed=seed + 2)
+    z_eval = held_out.latents(budget.eval_samples)
+    x_eval = held_out.observe(z_eval)
+    z_eval_np = z_eval.cpu().numpy()
+
+    groups = [{"params": list(encoder.parameters()), "lr": budget.lr}]
+    loss_params = [p for p in loss.parameters() if p.requires_grad]
+    if loss_params:
+        groups.append({"params": loss_params, "lr": budget.loss_lr})
+    opt = torch.optim.Adam(groups)
+
+    result = Fit(encoder, loss)
+    start = time.perf_counter()
+    best, stale = -math.inf, 0
+    running = 0.0
+    for step in range(1, budget.steps + 1):
+        z, z_tilde = data.latent_pairs(budget.batch)
+        a, p = encoder(data.observe(z)), encoder(data.observe(z_tilde))
+        value = loss(a, p)
+        if value.shape != ():
+            raise ValueError(f"loss must return a scalar, got shape {tuple(value.shape)}")
+        opt.zero_grad(set_to_none=True)
+        value.backward()
+        opt.step()
+        running += value.detach()
+        if step % budget.eval_every == 0 or step == budget.steps:
+            mean_loss = float(running) / (step - (result.history[-1]["step"] if result.history else 0))
+            running = 0.0
+            if not math.isfinite(mean_loss):
+                raise FloatingPointError(f"loss became {mean_loss} at step {step}; lower the learning rate")
+            h = embed(encoder, x_eval)
+            mcc, _ = metrics.mcc(z_eval_np, h)
+            record = {
+                "step": step,
+                "seconds": time.perf_counter() - start,
+                "loss": mean_loss,
+                "r2": metrics.r2(z_eval_np, h),
+                "mcc": mcc,
+                "lam_hat": _lam_hat(loss),
+            }
+            result.history.append(record)
+            if progress is not None:
+                progress(record)
+            if budget.patience:
+                score = record["r2"] + record["mcc"]
+                stale = 0 if score > best + budget.tol else stale + 1
+                best = max(best, score)
+                if stale >= budget.patience:
+                    break
+    result.seconds = time.perf_counter() - start
+    result.steps = step
+    result.lam_hat = _lam_hat(loss)
+    return result
+
+
+def _seeded(build: Callable[[], nn.Module], generator: torch.Generator) -> nn.Module:
+    """Build a module, then re-draw its Linear layers from ``generator`` with PyTorch's default law
+    U(-1/√fan_in, 1/√fan_in) (torch's own init would draw from the global RNG)."""
+    module = build()
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, nn.Linear):
+                bound = 1 / math.sqrt(layer.in_features)
+                for p in (layer.weight, layer.bias):
+                    p.copy_((torch.rand(p.shape, generator=generator) * 2 - 1) * bound)
+    return module
+
+
+__all__ = ["Budget", "BUDGETS", "Fit", "fit", "embed", "asdict", "replace"]
