@@ -1,0 +1,124 @@
+"""Losses against a naive per-row formula, their invariances, and their input errors."""
+
+import math
+
+import pytest
+import torch
+from scipy.stats import ortho_group
+
+from idtheory.losses import AnInfoNCE, InfoNCE
+
+
+def sphere(n, d, seed):
+    return torch.nn.functional.normalize(torch.randn(n, d, generator=torch.Generator().manual_seed(seed),
+                                                     dtype=torch.float64), dim=1)
+
+
+def naive(critic, a, p, negatives):
+    """Cross-entropy of each row written out candidate by candidate."""
+    n = len(a)
+    if negatives == "anchors":
+        rows = [(a[i], p[i], [p[i]] + [a[j] for j in range(n) if j != i]) for i in range(n)]
+    else:
+        v = torch.cat([a, p])
+        rows = [(v[k], v[(k + n) % (2 * n)], [v[m] for m in range(2 * n) if m != k]) for k in range(2 * n)]
+    total = 0.0
+    for anchor, positive, cands in rows:
+        scores = torch.stack([critic(anchor, c) for c in cands])
+        total += float(torch.logsumexp(scores, 0) - critic(anchor, positive))
+    return total / len(rows)
+
+
+def an_critic(lam):
+    return lambda x, y: -(((x - y) ** 2) * lam).sum()
+
+
+@pytest.mark.parametrize("negatives", ["anchors", "both"])
+@pytest.mark.parametrize("n, d", [(2, 3), (7, 4), (16, 10)])
+def test_aninfonce_matches_naive_formula(negatives, n, d):
+    a, p = sphere(n, d, 0), sphere(n, d, 1)
+    lam = torch.linspace(0.5, 9.0, d, dtype=torch.float64)
+    loss = AnInfoNCE(d, init=tuple(lam.tolist()), negatives=negatives).double()
+    lam = loss.lam_hat.detach()  # the float32-initialized value the loss really uses
+    assert float(loss(a, p)) == pytest.approx(naive(an_critic(lam), a, p, negatives), rel=1e-10)
+
+
+@pytest.mark.parametrize("negatives", ["anchors", "both"])
+def test_infonce_matches_naive_formula(negatives):
+    a, p = sphere(9, 5, 2), sphere(9, 5, 3)
+    loss = InfoNCE(tau=0.2, negatives=negatives)
+    assert float(loss(a, p)) == pytest.approx(naive(lambda x, y: x @ y / 0.2, a, p, negatives), rel=1e-10)
+
+
+@pytest.mark.parametrize("negatives", ["anchors", "both"])
+def test_equal_embeddings_give_log_candidates(negatives):
+    a = torch.ones(12, 4, dtype=torch.float64) / 2
+    loss = AnInfoNCE(4, init=(1.0, 2.0, 3.0, 4.0), negatives=negatives).double()
+    assert float(loss(a, a)) == pytest.approx(math.log(loss.candidates(12)), rel=1e-12)
+
+
+def test_both_scheme_is_symmetric_in_the_views():
+    a, p = sphere(10, 6, 4), sphere(10, 6, 5)
+    loss = AnInfoNCE(6, init=tuple(range(1, 7)), negatives="both").double()
+    assert float(loss(a, p)) == pytest.approx(float(loss(p, a)), rel=1e-12)
+
+
+@pytest.mark.parametrize("negatives", ["anchors", "both"])
+def test_isotropic_aninfonce_is_infonce_with_tau_half_inverse_kappa(negatives):
+    a, p, kappa = sphere(20, 5, 6), sphere(20, 5, 7), 3.5
+    an = AnInfoNCE(5, init=kappa, negatives=negatives).double()
+    kappa = float(an.lam_hat[0])  # the float32-stored value the loss really uses
+    assert float(an(a, p)) == pytest.approx(float(InfoNCE(1 / (2 * kappa), negatives)(a, p)), rel=1e-10)
+
+
+@pytest.mark.parametrize("negatives", ["anchors", "both"])
+def test_signed_permutation_with_permuted_lambda_leaves_aninfonce_unchanged(negatives):
+    d = 6
+    a, p = sphere(15, d, 8), sphere(15, d, 9)
+    lam = torch.tensor([0.7, 1.3, 2.0, 3.1, 4.4, 6.0], dtype=torch.float64)
+    perm = torch.tensor([3, 0, 5, 1, 4, 2])
+    signs = torch.tensor([1, -1, -1, 1, -1, 1], dtype=torch.float64)
+    m = torch.eye(d, dtype=torch.float64)[perm] * signs[:, None]  # (m z)_k = signs_k z_perm[k]
+    base = AnInfoNCE(d, init=tuple(lam.tolist()), negatives=negatives).double()
+    moved = AnInfoNCE(d, init=tuple(lam[perm].tolist()), negatives=negatives).double()
+    assert float(moved(a @ m.T, p @ m.T)) == pytest.approx(float(base(a, p)), rel=1e-12)
+
+
+def test_rotations_leave_infonce_unchanged_but_change_anisotropic_aninfonce():
+    d = 6
+    a, p = sphere(15, d, 10), sphere(15, d, 11)
+    r = torch.tensor(ortho_group.rvs(d, random_state=0))
+    info = InfoNCE(0.3)
+    assert float(info(a @ r.T, p @ r.T)) == pytest.approx(float(info(a, p)), rel=1e-12)
+    an = AnInfoNCE(d, init=(0.5, 1.0, 2.0, 3.0, 4.0, 5.0)).double()
+    assert abs(float(an(a @ r.T, p @ r.T)) - float(an(a, p))) > 1e-3
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: AnInfoNCE(3, init=(1.0, -2.0, 3.0)), r"init entries must be finite and > 0, got \[-2.0\]"),
+        (lambda: AnInfoNCE(3, init=(1.0, float("nan"), 3.0)), r"finite and > 0, got \[nan\]"),
+        (lambda: AnInfoNCE(3, init=(1.0, 2.0)), "init has 2 entries but the latent dimension is 3"),
+        (lambda: AnInfoNCE(0), "dim must be a positive int, got 0"),
+        (lambda: AnInfoNCE(3, negatives="all"), "unknown negatives scheme 'all'; allowed: 'anchors', 'both'"),
+        (lambda: InfoNCE(tau=0.0), "tau must be a finite number > 0, got 0.0"),
+    ],
+)
+def test_bad_construction_is_named(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    "a, p, match",
+    [
+        (torch.zeros(4, 3), torch.zeros(5, 3), r"differ in shape: \(4, 3\) vs \(5, 3\)"),
+        (torch.zeros(4, 2), torch.zeros(4, 2), "embeddings have dimension 2 but the loss was built for 3"),
+        (torch.zeros(4), torch.zeros(4), r"shape \(batch, dim\), got \(4,\)"),
+        (torch.zeros(1, 3), torch.zeros(1, 3), "at least 2 pairs, got 1"),
+    ],
+)
+def test_bad_embeddings_are_named(a, p, match):
+    with pytest.raises(ValueError, match=match):
+        AnInfoNCE(3)(a, p)
