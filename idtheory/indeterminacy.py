@@ -83,3 +83,17 @@ class Indeterminacy:
             q = q * torch.sign(torch.diagonal(r))  # Haar measure
             m[np.ix_(b, b)] = q
         return m
+
+
+def common_refinement(*groups: Indeterminacy) -> Indeterminacy:
+    """Blocks of indices that lie together in every group: what an ensemble still cannot separate (C7)."""
+    if not groups:
+        raise ValueError("common_refinement needs at least one group")
+    dims = {g.dim for g in groups}
+    if len(dims) != 1:
+        raise ValueError(f"groups act on different dimensions: {sorted(dims)}")
+    labels = [tuple(next(k for k, b in enumerate(g.blocks) if i in b) for g in groups) for i in range(dims.pop())]
+    blocks: dict[tuple[int, ...], list[int]] = {}
+    for i, key in enumerate(labels):
+        blocks.setdefault(key, []).append(i)
+    return Indeterminacy(tuple(tuple(b) for b in blocks.values()))

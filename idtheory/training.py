@@ -25,6 +25,8 @@ class Budget:
     batch: int = 512
     lr: float = 1e-3
     loss_lr: float = 0.05
+    head_lr: float | None = None  # the encoder's last layer; None: same as lr
+    anneal: float = 0.0  # final fraction of ``steps`` over which all learning rates decay linearly to 0
     hidden: int = 256
     depth: int = 3
     eval_every: int = 500
@@ -39,10 +41,14 @@ class Budget:
                 raise ValueError(f"Budget.{name} must be a positive int, got {value!r}")
         if self.batch < 2:
             raise ValueError(f"Budget.batch must be at least 2 for in-batch negatives, got {self.batch}")
-        for name in ("lr", "loss_lr"):
+        for name in ("lr", "loss_lr", "head_lr"):
             value = getattr(self, name)
+            if name == "head_lr" and value is None:
+                continue
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"Budget.{name} must be a finite number > 0, got {value!r}")
+        if not 0 <= self.anneal <= 1:
+            raise ValueError(f"Budget.anneal must be a fraction in [0, 1], got {self.anneal!r}")
 
 
 BUDGETS = {
@@ -108,11 +114,18 @@ def fit(
     x_eval = held_out.observe(z_eval)
     z_eval_np = z_eval.cpu().numpy()
 
-    groups = [{"params": list(encoder.parameters()), "lr": budget.lr}]
+    head = list(encoder.net[-1].parameters())
+    body = [p for p in encoder.parameters() if all(p is not q for q in head)]
+    groups = [{"params": body, "lr": budget.lr}, {"params": head, "lr": budget.head_lr or budget.lr}]
     loss_params = [p for p in loss.parameters() if p.requires_grad]
     if loss_params:
         groups.append({"params": loss_params, "lr": budget.loss_lr})
     opt = torch.optim.Adam(groups)
+    # Constant, then a linear decay over the last ``anneal`` fraction: a constant step size keeps the
+    # slow alignment between near-equal λ moving; the decay then removes the batch noise at the end.
+    decay_start = budget.steps * (1 - budget.anneal)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: min(1.0, (budget.steps - step) / max(budget.steps - decay_start, 1e-9)))
 
     result = Fit(encoder, loss)
     start = time.perf_counter()
@@ -127,6 +140,7 @@ def fit(
         opt.zero_grad(set_to_none=True)
         value.backward()
         opt.step()
+        schedule.step()
         running += value.detach()
         if step % budget.eval_every == 0 or step == budget.steps:
             mean_loss = float(running) / (step - (result.history[-1]["step"] if result.history else 0))

@@ -1,0 +1,77 @@
+"""The claims of the theory (DESIGN.md, C1–C8): one source of truth for proofs/ and checks/.
+
+Each claim names its setting and its prediction in words, and where the prediction is a function of
+the process (a group, a spectrum) it is computed here, so that a derivation's conclusion and a
+numerical check compare against the same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from . import _validate
+from .indeterminacy import Indeterminacy, common_refinement
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    setting: str
+    prediction: str
+
+
+CLAIMS = {c.id: c for c in (
+    Claim("C1", "AnInfoNCE, normalized f, all λ distinct",
+          "h(z) = P S z (signed permutation); Λ̂ = a permutation of Λ, scale included"),
+    Claim("C2", "AnInfoNCE, ties in Λ",
+          "h orthogonal and block-diagonal (after a permutation) over the groups of equal λ; Λ̂ = permuted Λ"),
+    Claim("C3", "Λ = κI (vMF case), AnInfoNCE or InfoNCE",
+          "h orthogonal, any rotation; Λ̂ = κI; AnInfoNCE with Λ̂ = κI is InfoNCE with τ = 1/(2κ)"),
+    Claim("C4", "plain InfoNCE (isotropic critic), anisotropic Λ",
+          "misspecified: no isotropic critic equals the optimal one; the most-augmented latents are lost"),
+    Claim("C5", "AnInfoNCE without output normalization",
+          "only linear: h(z) = Λ̂^{-1/2} R Λ^{1/2} z + b, R orthogonal; Λ̂ not identified"),
+    Claim("C6", "hard negatives q(z⁻|z) ∝ exp(β zᵀz⁻)",
+          "Λ_eff = Λ - (β/2) I: same blocks as Λ; Λ̂ → permuted Λ_eff; needs β < 2 min λ"),
+    Claim("C7", "ensemble of AnInfoNCE over augmentation families Λ_k, one shared encoder",
+          "block-orthogonal over the common refinement of the tie groups of all Λ_k"),
+    Claim("C8", "anisotropic Lp (p ≠ 2) on box or R^d latents, unnormalized outputs",
+          "signed permutation × element-wise scaling + offset, ties or not"),
+)}
+
+
+def predicted_group(lam: Sequence[float], rtol: float = 0.05) -> Indeterminacy:
+    """C1–C3: block-orthogonal over the tie groups of Λ (signed permutation if all distinct)."""
+    return Indeterminacy.from_spectrum(lam, rtol)
+
+
+def ensemble_group(lams: Sequence[Sequence[float]], rtol: float = 0.05) -> Indeterminacy:
+    """C7: the common refinement of every family's tie groups."""
+    return common_refinement(*(Indeterminacy.from_spectrum(lam, rtol) for lam in lams))
+
+
+def hard_negative_spectrum(lam: Sequence[float], beta: float) -> tuple[float, ...]:
+    """C6: Λ_eff = Λ - (β/2) I, defined (positive) only for 0 ≤ β < 2 min λ."""
+    lam = _validate.spectrum(lam)
+    if not 0 <= beta < 2 * min(lam):
+        raise ValueError(f"beta must satisfy 0 <= beta < 2 min λ = {2 * min(lam)}, got {beta!r}")
+    return tuple(v - beta / 2 for v in lam)
+
+
+def aninfonce_critic(a: sp.Matrix, b: sp.Matrix, lam: sp.Matrix) -> sp.Expr:
+    """The AnInfoNCE critic -(a-b)ᵀ diag(λ) (a-b), symbolically."""
+    diff = a - b
+    return -(diff.T * sp.diag(*lam) * diff)[0, 0]
+
+
+def infonce_tau(kappa):
+    """C3: the temperature at which InfoNCE equals AnInfoNCE with Λ̂ = κI on the sphere."""
+    return 1 / (2 * kappa)
+
+
+def linear_optimum(lam_hat: Sequence, rotation: sp.Matrix, lam: Sequence) -> sp.Matrix:
+    """C5: the linear part Λ̂^{-1/2} R Λ^{1/2} of every optimum without output normalization."""
+    return sp.diag(*[1 / sp.sqrt(v) for v in lam_hat]) * rotation * sp.diag(*[sp.sqrt(v) for v in lam])

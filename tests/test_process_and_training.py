@@ -1,0 +1,78 @@
+"""Processes, mixing, the trainer's determinism and its input errors."""
+
+import pytest
+import torch
+
+from idtheory import AnInfoNCE, Budget, GenerativeProcess, InfoNCE, fit
+from idtheory.reproduce import reproduce
+
+TINY = Budget(steps=30, batch=32, hidden=16, depth=1, eval_every=10, eval_samples=256)
+
+
+def test_process_is_frozen_hashable_and_samples_on_request():
+    p = GenerativeProcess(lam=(1.0, 2.0, 3.0))
+    assert p.dim == 3 and p.lam_code == (2.0, 4.0, 6.0)
+    assert hash(p) == hash(GenerativeProcess(lam=[1, 2, 3]))
+    with pytest.raises(AttributeError):
+        p.lam = (1.0,)
+    s = p.sampler("cpu", seed=1)
+    z, zt = s.latent_pairs(100)
+    assert z.shape == zt.shape == (100, 3)
+    assert torch.allclose(z.norm(dim=1), torch.ones(100)) and torch.allclose(zt.norm(dim=1), torch.ones(100))
+
+
+def test_mixing_is_injective_and_fixed_by_the_process_seed():
+    p = GenerativeProcess(lam=(1.0,) * 5, seed=4)
+    z = p.sampler(seed=0).latents(2000)
+    x1, x2 = p.sampler(seed=0).observe(z), p.sampler(seed=9).observe(z)
+    assert torch.equal(x1, x2)  # the mixing depends on the process seed only
+    assert torch.cdist(x1[:200], x1[:200]).add(torch.eye(200)).min() > 1e-4  # distinct z stay distinct
+    assert not torch.equal(x1, GenerativeProcess(lam=(1.0,) * 5, seed=5).sampler(seed=0).observe(z))
+
+
+def test_fit_is_deterministic_for_a_seed():
+    p = GenerativeProcess(lam=(1.0, 2.0, 4.0))
+    runs = [fit(p, AnInfoNCE(3), TINY, seed=s) for s in (7, 7, 8)]
+    strip = [[{k: v for k, v in r.items() if k != "seconds"} for r in run.history] for run in runs]
+    assert strip[0] == strip[1] and strip[0] != strip[2]
+    assert len(runs[0].history) == 3 and runs[0].steps == 30
+
+
+def test_reproduce_record_carries_both_conventions():
+    (record,) = reproduce("linspace", TINY)
+    assert record["lam_code"] == pytest.approx([2 * v for v in record["lam"]])
+    assert record["lam_hat_matched_code"] == pytest.approx([2 * v for v in record["lam_hat_matched"]])
+    assert record["predicted"] == "signed permutation" and record["steps"] == 30
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: GenerativeProcess(lam=(1.0, 0.0)), ValueError, r"lam entries must be finite and > 0, got \[0.0\]"),
+        (lambda: GenerativeProcess(lam=(1.0, float("nan"))), ValueError, r"got \[nan\]"),
+        (lambda: GenerativeProcess(lam=(-1.0,)), ValueError, r"got \[-1.0\]"),
+        (lambda: GenerativeProcess(lam="abc"), TypeError, "lam must be a sequence of positive numbers"),
+        (lambda: GenerativeProcess(lam=()), ValueError, "at least one entry"),
+        (lambda: GenerativeProcess(lam=(1.0,), conditional="gauss"), ValueError,
+         "unknown conditional 'gauss'; allowed: 'exact', 'official'"),
+        (lambda: GenerativeProcess(lam=(1.0,), mixing="relu"), ValueError, "unknown mixing 'relu'"),
+        (lambda: GenerativeProcess(lam=(1.0, 2.0)).sampler("tpu"), ValueError, "device 'tpu'"),
+        (lambda: fit(GenerativeProcess(lam=(1.0, 2.0)), AnInfoNCE(3), TINY), ValueError,
+         "loss was built for dimension 3 but the process has dimension 2"),
+        (lambda: fit(GenerativeProcess(lam=(1.0, 2.0)), lambda a, b: 0, TINY), TypeError, "torch.nn.Module"),
+        (lambda: fit(GenerativeProcess(lam=(1.0, 2.0)), InfoNCE(), "fast"), ValueError,
+         "unknown budget 'fast'; allowed: 'quick', 'paper'"),
+        (lambda: Budget(batch=1), ValueError, "batch must be at least 2"),
+        (lambda: Budget(lr=float("nan")), ValueError, "Budget.lr must be a finite number > 0, got nan"),
+        (lambda: reproduce("spiral"), ValueError, "unknown experiment 'spiral'"),
+    ],
+)
+def test_bad_input_is_named(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the machine has CUDA")
+def test_cuda_request_without_cuda_is_a_clear_error():
+    with pytest.raises(ValueError, match="device 'cuda' requested but CUDA is not available"):
+        fit(GenerativeProcess(lam=(1.0, 2.0)), AnInfoNCE(2), TINY, device="cuda")
