@@ -34,6 +34,8 @@ def prove_equal(lhs: Any, rhs: Any) -> bool | None:
             return True
         return False if any(v is False for v in verdicts) else None
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    if isinstance(lhs, sp.logic.boolalg.BooleanAtom) or isinstance(rhs, sp.logic.boolalg.BooleanAtom):
+        return lhs == rhs  # sp.true / sp.false: a fact established by the step's own computation
     if sp.simplify(lhs - rhs) == 0:
         return True
     return lhs.equals(rhs)

@@ -59,8 +59,9 @@ def derivations():
                  p1 * q2 / (p1 * q2 + p2 * q1), 1 / (1 + sp.exp(r[1] - r[0]))),
             Step("M = 2: the posterior of slot 1 is the softmax of the log ratios, whatever anchor-only c is added.",
                  posterior3, softmax3),
-            Step("Gibbs: the expected cross-entropy -(π ln m + (1-π) ln(1-m)) is stationary in m at m = π ...",
-                 sp.diff(ce, m).subs(m, pi), 0),
+            Step("Gibbs: the expected cross-entropy -(π ln m + (1-π) ln(1-m)) has derivative (m - π)/(m(1-m)) in "
+                 "the model probability m: stationary exactly at m = π ...",
+                 sp.diff(ce, m), (m - pi) / (m * (1 - m))),
             Step("... with curvature 1/(π(1-π)) > 0 for π ∈ (0, 1): the unique minimum, so the softmax must equal "
                  "the posterior, i.e. s = r + c(z).",
                  sp.diff(ce, m, 2).subs(m, pi), 1 / (pi * (1 - pi))),
