@@ -30,8 +30,11 @@ def reproduce(
     negatives: str = typer.Option("both", help="both (SimCLR, 2B-2 in-batch) | anchors (the theory's setting)"),
     json_path: Optional[Path] = typer.Option(None, "--json", help="write the results here"),
     threads: Optional[int] = typer.Option(None, help="torch CPU threads (default: torch's choice)"),
+    steps: Optional[int] = typer.Option(None, help="override the budget's number of steps"),
 ):
     """Train an official experiment and score it against the predicted indeterminacy."""
+    from dataclasses import replace
+
     import torch
 
     from .reproduce import EXPERIMENTS
@@ -42,17 +45,20 @@ def reproduce(
         torch.set_num_threads(threads)
     try:
         exp = EXPERIMENTS[experiment] if experiment in EXPERIMENTS else None
-        steps = BUDGETS[budget].steps if budget in BUDGETS else 0
+        chosen = BUDGETS[budget] if budget in BUDGETS else None
+        if chosen is not None and steps is not None:
+            chosen = replace(chosen, steps=steps, eval_every=min(chosen.eval_every, steps))
+        total = chosen.steps if chosen else 0
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.fields[status]}"), console=console, transient=False) as bar:
-            tasks = {name: bar.add_task(f"{experiment}/{name}", total=steps, status="", start=True)
+            tasks = {name: bar.add_task(f"{experiment}/{name}", total=total, status="", start=True)
                      for name in (exp.losses if exp else ())}
 
             def progress(loss_name: str, record: dict) -> None:
                 status = f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
                 bar.update(tasks[loss_name], completed=record["step"], status=status)
 
-            records = run(experiment, budget, sampler, seed, device, negatives, progress)
+            records = run(experiment, chosen or budget, sampler, seed, device, negatives, progress)
             for name, task in tasks.items():
                 bar.update(task, total=next(r["steps"] for r in records if r["loss"] == name))
     except ValueError as err:
@@ -60,7 +66,8 @@ def reproduce(
         raise typer.Exit(2) from err
 
     console.print(f"[bold]{experiment}[/bold]: {exp.about}")
-    console.print(f"sampler {sampler}, negatives {negatives}, budget {budget}, seed {seed}, device {device}")
+    console.print(f"sampler {sampler}, negatives {negatives}, budget {budget}"
+                  f"{f' ({steps} steps)' if steps else ''}, seed {seed}, device {device}")
     table = Table()
     for col in ("loss", "R²", "MCC", "predicted", "block rec.", "steps", "seconds"):
         table.add_column(col)

@@ -78,15 +78,22 @@ class AnInfoNCE(ContrastiveLoss):
     """InfoNCE with critic s(a, b) = -(a-b)ᵀ Λ̂ (a-b), Λ̂ a learnable positive diagonal (paper convention).
 
     Λ̂ = exp(θ): positive by construction, and Adam's steps on θ are relative changes of Λ̂, which
-    suits a spectrum spanning several-fold. ``init`` is a scalar or a length-``dim`` sequence.
+    suits a spectrum spanning several-fold. ``init`` is a scalar, a length-``dim`` sequence, or
+    ``"spread"`` (default): distinct values log-spaced over 1…10. Distinct values break the rotation
+    symmetry from the first step, so the encoder does not first learn an arbitrary rotation that it
+    must later undo (measured: MCC 0.87 vs 0.83 after 5,000 steps on linspace). Which output gets
+    which value is arbitrary, so this biases nothing but the permutation.
     """
 
-    def __init__(self, dim: int, init: float | tuple[float, ...] = 1.0, negatives: str = "both",
+    def __init__(self, dim: int, init: float | tuple[float, ...] | str = "spread", negatives: str = "both",
                  learnable: bool = True):
         super().__init__(negatives)
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive int, got {dim!r}")
         self.dim = dim
+        if isinstance(init, str):
+            _validate.choice(init, ("spread",), "init")
+            init = tuple(torch.logspace(0, 1, dim, dtype=torch.float64).tolist()) if dim > 1 else (1.0,)
         values = _validate.spectrum([init] * dim if isinstance(init, (int, float)) else init, dim, "init")
         self.log_lam = nn.Parameter(torch.tensor(values).log(), requires_grad=learnable)
 

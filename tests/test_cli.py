@@ -1,0 +1,46 @@
+"""The command line: tables, JSON, exit codes and error messages."""
+
+import json
+
+from typer.testing import CliRunner
+
+from idtheory.cli import app
+
+runner = CliRunner()
+
+
+def test_reproduce_writes_json_and_prints_both_conventions(tmp_path):
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["reproduce", "bimodal", "--steps", "20", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "official code (2×)" in result.output and "block-orthogonal 5+5" in result.output
+    (record,) = json.loads(out.read_text())
+    assert record["steps"] == 20 and record["lam_code"][0] == 5.0 and len(record["lam_hat_matched"]) == 10
+
+
+def test_content_style_reports_both_losses_per_latent(tmp_path):
+    out = tmp_path / "cs.json"
+    result = runner.invoke(app, ["reproduce", "content-style", "--steps", "10", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "per-latent linear R²" in result.output
+    assert [r["loss"] for r in json.loads(out.read_text())] == ["aninfonce", "infonce"]
+
+
+def test_unknown_names_exit_2_with_the_allowed_values():
+    result = runner.invoke(app, ["reproduce", "spiral", "--steps", "5"])
+    assert result.exit_code == 2 and "unknown experiment 'spiral'" in result.output and "linspace" in result.output
+    result = runner.invoke(app, ["reproduce", "linspace", "--sampler", "gauss", "--steps", "5"])
+    assert result.exit_code == 2 and "unknown conditional 'gauss'" in result.output
+    result = runner.invoke(app, ["prove", "no-such-proof"])
+    assert result.exit_code == 2 and "unknown derivation(s) ['no-such-proof']" in result.output
+
+
+def test_prove_json_and_markdown(tmp_path):
+    out, md = tmp_path / "p.json", tmp_path / "p.md"
+    result = runner.invoke(app, ["prove", "isotropic", "ensembles", "--json", str(out), "--format", "md",
+                                 "--out", str(md)])
+    assert result.exit_code == 0, result.output
+    verdicts = json.loads(out.read_text())
+    assert {v["name"]: v["claim"] for v in verdicts} == {"isotropic": "C3", "ensembles": "C7"}
+    assert all(v["proved"] and v["steps_verified"] == len(v["steps"]) for v in verdicts)
+    assert md.read_text().startswith("# idtheory derivations")
