@@ -45,10 +45,12 @@ def reproduce(
         torch.set_num_threads(threads)
     try:
         exp = EXPERIMENTS[experiment] if experiment in EXPERIMENTS else None
-        chosen = BUDGETS[budget] if budget in BUDGETS else None
-        if chosen is not None and steps is not None:
-            chosen = replace(chosen, steps=steps, eval_every=min(chosen.eval_every, steps))
-        total = chosen.steps if chosen else 0
+        chosen, total = budget, 0
+        if budget in BUDGETS:
+            total = (exp.quick_steps if exp and budget == "quick" and exp.quick_steps else BUDGETS[budget].steps)
+            if steps is not None:
+                chosen = replace(BUDGETS[budget], steps=steps, eval_every=min(BUDGETS[budget].eval_every, steps))
+                total = steps
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.fields[status]}"), console=console, transient=False) as bar:
             tasks = {name: bar.add_task(f"{experiment}/{name}", total=total, status="", start=True)
@@ -58,7 +60,7 @@ def reproduce(
                 status = f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
                 bar.update(tasks[loss_name], completed=record["step"], status=status)
 
-            records = run(experiment, chosen or budget, sampler, seed, device, negatives, progress)
+            records = run(experiment, chosen, sampler, seed, device, negatives, progress)
             for name, task in tasks.items():
                 bar.update(task, total=next(r["steps"] for r in records if r["loss"] == name))
     except ValueError as err:

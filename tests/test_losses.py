@@ -40,7 +40,7 @@ def test_aninfonce_matches_naive_formula(negatives, n, d):
     lam = torch.linspace(0.5, 9.0, d, dtype=torch.float64)
     loss = AnInfoNCE(d, init=tuple(lam.tolist()), negatives=negatives).double()
     lam = loss.lam_hat.detach()  # the float32-initialized value the loss really uses
-    assert float(loss(a, p)) == pytest.approx(naive(an_critic(lam), a, p, negatives), rel=1e-10)
+    assert loss(a, p).item() == pytest.approx(naive(an_critic(lam), a, p, negatives), rel=1e-10)
 
 
 @pytest.mark.parametrize("negatives", ["anchors", "both"])
@@ -54,7 +54,7 @@ def test_infonce_matches_naive_formula(negatives):
 def test_equal_embeddings_give_log_candidates(negatives):
     a = torch.ones(12, 4, dtype=torch.float64) / 2
     loss = AnInfoNCE(4, init=(1.0, 2.0, 3.0, 4.0), negatives=negatives).double()
-    assert float(loss(a, a)) == pytest.approx(math.log(loss.candidates(12)), rel=1e-12)
+    assert loss(a, a).item() == pytest.approx(math.log(loss.candidates(12)), rel=1e-12)
 
 
 def test_both_scheme_is_symmetric_in_the_views():
@@ -122,3 +122,26 @@ def test_bad_construction_is_named(make, match):
 def test_bad_embeddings_are_named(a, p, match):
     with pytest.raises(ValueError, match=match):
         AnInfoNCE(3)(a, p)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def signed_permutations(draw, dim=5):
+    perm = draw(st.permutations(range(dim)))
+    signs = draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=dim, max_size=dim))
+    return torch.eye(dim, dtype=torch.float64)[list(perm)] * torch.tensor(signs, dtype=torch.float64)[:, None], perm
+
+
+@given(signed_permutations(), st.lists(st.floats(0.1, 20.0), min_size=5, max_size=5),
+       st.integers(0, 2**16), st.sampled_from(["anchors", "both"]))
+def test_property_signed_permutations_are_exact_symmetries(element, lam, seed, negatives):
+    """For any Λ̂, any signed permutation of the outputs with Λ̂ permuted alike leaves AnInfoNCE unchanged."""
+    m, perm = element
+    a, p = sphere(12, 5, seed), sphere(12, 5, seed + 1)
+    base = AnInfoNCE(5, init=tuple(lam), negatives=negatives).double()
+    moved = AnInfoNCE(5, init=tuple(lam[i] for i in perm), negatives=negatives).double()
+    with torch.no_grad():
+        assert float(moved(a @ m.T, p @ m.T)) == pytest.approx(float(base(a, p)), rel=1e-9)
