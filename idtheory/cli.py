@@ -68,7 +68,7 @@ def reproduce(
         raise typer.Exit(2) from err
 
     console.print(f"[bold]{experiment}[/bold]: {exp.about}")
-    console.print(f"sampler {sampler}, negatives {negatives}, budget {budget}"
+    console.print(f"sampler {sampler}, negatives {records[0]['negatives']}, budget {budget}"
                   f"{f' ({steps} steps)' if steps else ''}, seed {seed}, device {device}")
     table = Table()
     for col in ("loss", "R²", "MCC", "predicted", "block rec.", "steps", "seconds"):

@@ -76,7 +76,9 @@ def reproduce(
         result = fit(process, loss, budget, seed=seed, device=device,
                      progress=None if progress is None else (lambda r, n=loss_name: progress(n, r)))
         records.append(score(name, loss_name, process, group, result, seed, device) | {
-            "budget": budget_name, "budget_params": asdict(budget), "sampler": sampler, "negatives": negatives})
+            "budget": budget_name, "budget_params": asdict(budget), "sampler": sampler,
+            "negatives": negatives if not (budget.anneal and budget.anneal_negatives) else
+            f"{negatives}, then {budget.anneal_negatives} while annealing"})
     return records
 
 

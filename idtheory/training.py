@@ -27,6 +27,9 @@ class Budget:
     loss_lr: float = 5e-3  # on ln Λ̂: a relative step of ~0.5 %
     head_lr: float | None = None  # the encoder's last layer; None: same as lr
     anneal: float = 0.25  # final fraction of ``steps`` over which all learning rates decay linearly to 0
+    # Negatives scheme for the anneal phase (losses with a ``negatives`` attribute): "both" trains fastest,
+    # but its positive-view negatives are not uniform, which biases Λ̂; "anchors" is the theory's exact setting.
+    anneal_negatives: str | None = "anchors"
     hidden: int = 128
     depth: int = 3
     eval_every: int = 1000
@@ -47,6 +50,10 @@ class Budget:
                 continue
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"Budget.{name} must be a finite number > 0, got {value!r}")
+        if self.anneal_negatives is not None:
+            from .losses import NEGATIVES
+
+            _validate.choice(self.anneal_negatives, NEGATIVES, "anneal_negatives scheme")
         if not 0 <= self.anneal <= 1:
             raise ValueError(f"Budget.anneal must be a fraction in [0, 1], got {self.anneal!r}")
 
@@ -133,6 +140,8 @@ def fit(
     best, stale = -math.inf, 0
     running = 0.0
     for step in range(1, budget.steps + 1):
+        if budget.anneal_negatives and step == int(decay_start) + 1 and hasattr(loss, "negatives"):
+            loss.negatives = budget.anneal_negatives
         z, z_tilde = data.latent_pairs(budget.batch)
         a, p = encoder(data.observe(z)), encoder(data.observe(z_tilde))
         value = loss(a, p)
