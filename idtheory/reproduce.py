@@ -77,8 +77,8 @@ def reproduce(
                      progress=None if progress is None else (lambda r, n=loss_name: progress(n, r)))
         records.append(score(name, loss_name, process, group, result, seed, device) | {
             "budget": budget_name, "budget_params": asdict(budget), "sampler": sampler,
-            "negatives": negatives if not (budget.anneal and budget.anneal_negatives) else
-            f"{negatives}, then {budget.anneal_negatives} while annealing"})
+            "negatives": negatives if not budget.late_negatives or budget.late_from >= 1 else
+            f"{negatives}, then {budget.late_negatives} from step {int(budget.steps * budget.late_from) + 1}"})
     return records
 
 

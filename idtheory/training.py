@@ -27,9 +27,11 @@ class Budget:
     loss_lr: float = 5e-3  # on ln Λ̂: a relative step of ~0.5 %
     head_lr: float | None = None  # the encoder's last layer; None: same as lr
     anneal: float = 0.25  # final fraction of ``steps`` over which all learning rates decay linearly to 0
-    # Negatives scheme for the anneal phase (losses with a ``negatives`` attribute): "both" trains fastest,
-    # but its positive-view negatives are not uniform, which biases Λ̂; "anchors" is the theory's exact setting.
-    anneal_negatives: str | None = "anchors"
+    # Negatives scheme from the fraction ``late_from`` of the steps on (losses with a ``negatives``
+    # attribute): both-view negatives get the encoder off the ground fastest, but they are not uniform,
+    # which biases Λ̂; anchor negatives (the theory's exact setting) then remove the bias.
+    late_negatives: str | None = "anchors"
+    late_from: float = 0.75
     hidden: int = 128
     depth: int = 3
     eval_every: int = 1000
@@ -50,12 +52,13 @@ class Budget:
                 continue
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"Budget.{name} must be a finite number > 0, got {value!r}")
-        if self.anneal_negatives is not None:
+        if self.late_negatives is not None:
             from .losses import NEGATIVES
 
-            _validate.choice(self.anneal_negatives, NEGATIVES, "anneal_negatives scheme")
-        if not 0 <= self.anneal <= 1:
-            raise ValueError(f"Budget.anneal must be a fraction in [0, 1], got {self.anneal!r}")
+            _validate.choice(self.late_negatives, NEGATIVES, "late_negatives scheme")
+        for name in ("anneal", "late_from"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"Budget.{name} must be a fraction in [0, 1], got {getattr(self, name)!r}")
 
 
 BUDGETS = {
@@ -103,6 +106,8 @@ def fit(
     The encoder's initialization, the data stream and the evaluation set all derive from ``seed``
     through explicit generators. Every ``eval_every`` steps the history records the loss, linear R²
     and MCC on a fixed held-out set of fresh latents; ``progress`` is called with each record.
+    With ``budget.late_negatives`` set, the loss's ``negatives`` attribute is switched in place at
+    ``late_from`` (the returned ``Fit.loss`` is the same object, left in the late scheme).
     """
     if isinstance(budget, str):
         budget = BUDGETS[_validate.choice(budget, tuple(BUDGETS), "budget")]
@@ -140,8 +145,8 @@ def fit(
     best, stale = -math.inf, 0
     running = 0.0
     for step in range(1, budget.steps + 1):
-        if budget.anneal_negatives and step == int(decay_start) + 1 and hasattr(loss, "negatives"):
-            loss.negatives = budget.anneal_negatives
+        if budget.late_negatives and step == int(budget.steps * budget.late_from) + 1 and hasattr(loss, "negatives"):
+            loss.negatives = budget.late_negatives
         z, z_tilde = data.latent_pairs(budget.batch)
         a, p = encoder(data.observe(z)), encoder(data.observe(z_tilde))
         value = loss(a, p)

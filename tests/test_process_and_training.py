@@ -1,5 +1,7 @@
 """Processes, mixing, the trainer's determinism and its input errors."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -38,11 +40,21 @@ def test_fit_is_deterministic_for_a_seed():
     assert len(runs[0].history) == 3 and runs[0].steps == 30
 
 
+def test_late_negatives_switch_the_scheme_at_the_given_fraction():
+    loss = AnInfoNCE(3)
+    fit(GenerativeProcess(lam=(1.0, 2.0, 4.0)), loss, TINY, seed=0)
+    assert loss.negatives == "anchors"  # TINY inherits late_negatives="anchors", late_from=0.75
+    kept = AnInfoNCE(3)
+    fit(GenerativeProcess(lam=(1.0, 2.0, 4.0)), kept, replace(TINY, late_negatives=None), seed=0)
+    assert kept.negatives == "both"
+
+
 def test_reproduce_record_carries_both_conventions():
     (record,) = reproduce("linspace", TINY)
     assert record["lam_code"] == pytest.approx([2 * v for v in record["lam"]])
     assert record["lam_hat_matched_code"] == pytest.approx([2 * v for v in record["lam_hat_matched"]])
     assert record["predicted"] == "signed permutation" and record["steps"] == 30
+    assert record["negatives"] == "both, then anchors from step 23"
 
 
 @pytest.mark.parametrize(
@@ -64,6 +76,8 @@ def test_reproduce_record_carries_both_conventions():
          "unknown budget 'fast'; allowed: 'quick', 'paper'"),
         (lambda: Budget(batch=1), ValueError, "batch must be at least 2"),
         (lambda: Budget(lr=float("nan")), ValueError, "Budget.lr must be a finite number > 0, got nan"),
+        (lambda: Budget(late_negatives="all"), ValueError, "unknown late_negatives scheme 'all'"),
+        (lambda: Budget(anneal=1.5), ValueError, "Budget.anneal must be a fraction in"),
         (lambda: reproduce("spiral"), ValueError, "unknown experiment 'spiral'"),
     ],
 )
