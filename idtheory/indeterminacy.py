@@ -28,7 +28,7 @@ class Indeterminacy:
         object.__setattr__(self, "blocks", tuple(sorted(blocks)))
 
     @classmethod
-    def from_spectrum(cls, lam: Sequence[float], rtol: float = 0.05) -> "Indeterminacy":
+    def from_spectrum(cls, lam: Sequence[float], rtol: float = 0.05) -> Indeterminacy:
         """Group indices whose λ agree within ``rtol`` (relative, chained over the sorted spectrum)."""
         lam = _validate.spectrum(lam)
         order = sorted(range(len(lam)), key=lam.__getitem__)
@@ -43,11 +43,11 @@ class Indeterminacy:
         return cls(tuple(tuple(b) for b in blocks))
 
     @classmethod
-    def signed_permutation(cls, dim: int) -> "Indeterminacy":
+    def signed_permutation(cls, dim: int) -> Indeterminacy:
         return cls(tuple((i,) for i in range(dim)))
 
     @classmethod
-    def orthogonal(cls, dim: int) -> "Indeterminacy":
+    def orthogonal(cls, dim: int) -> Indeterminacy:
         return cls((tuple(range(dim)),))
 
     @property

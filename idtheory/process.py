@@ -45,7 +45,7 @@ class GenerativeProcess:
         """Λ in the official code's exp(-½ …) convention."""
         return tuple(2 * v for v in self.lam)
 
-    def sampler(self, device: str | torch.device = "cpu", seed: int = 0) -> "ProcessSampler":
+    def sampler(self, device: str | torch.device = "cpu", seed: int = 0) -> ProcessSampler:
         return ProcessSampler(self, _validate.device(device), seed)
 
 

@@ -31,7 +31,7 @@ class Budget:
     # attribute): both-view negatives get the encoder off the ground fastest, but they are not uniform,
     # which biases Λ̂; anchor negatives (the theory's exact setting) then remove the bias.
     late_negatives: str | None = "anchors"
-    late_from: float = 0.75
+    late_from: float = 0.25
     hidden: int = 128
     depth: int = 3
     eval_every: int = 1000
@@ -144,8 +144,9 @@ def fit(
     start = time.perf_counter()
     best, stale = -math.inf, 0
     running = 0.0
+    late_step = int(budget.steps * budget.late_from) + 1 if budget.late_negatives else None
     for step in range(1, budget.steps + 1):
-        if budget.late_negatives and step == int(budget.steps * budget.late_from) + 1 and hasattr(loss, "negatives"):
+        if step == late_step and hasattr(loss, "negatives"):
             loss.negatives = budget.late_negatives
         z, z_tilde = data.latent_pairs(budget.batch)
         a, p = encoder(data.observe(z)), encoder(data.observe(z_tilde))

@@ -43,7 +43,7 @@ def test_fit_is_deterministic_for_a_seed():
 def test_late_negatives_switch_the_scheme_at_the_given_fraction():
     loss = AnInfoNCE(3)
     fit(GenerativeProcess(lam=(1.0, 2.0, 4.0)), loss, TINY, seed=0)
-    assert loss.negatives == "anchors"  # TINY inherits late_negatives="anchors", late_from=0.75
+    assert loss.negatives == "anchors"  # TINY inherits late_negatives="anchors", late_from=0.25
     kept = AnInfoNCE(3)
     fit(GenerativeProcess(lam=(1.0, 2.0, 4.0)), kept, replace(TINY, late_negatives=None), seed=0)
     assert kept.negatives == "both"
@@ -54,7 +54,7 @@ def test_reproduce_record_carries_both_conventions():
     assert record["lam_code"] == pytest.approx([2 * v for v in record["lam"]])
     assert record["lam_hat_matched_code"] == pytest.approx([2 * v for v in record["lam_hat_matched"]])
     assert record["predicted"] == "signed permutation" and record["steps"] == 30
-    assert record["negatives"] == "both, then anchors from step 23"
+    assert record["negatives"] == "both, then anchors from step 8"
 
 
 @pytest.mark.parametrize(
