@@ -47,7 +47,7 @@ def reproduce(
         exp = EXPERIMENTS[experiment] if experiment in EXPERIMENTS else None
         chosen, total = budget, 0
         if budget in BUDGETS:
-            total = (exp.quick_steps if exp and budget == "quick" and exp.quick_steps else BUDGETS[budget].steps)
+            total = BUDGETS[budget].steps
             if steps is not None:
                 chosen = replace(BUDGETS[budget], steps=steps, eval_every=min(BUDGETS[budget].eval_every, steps))
                 total = steps
@@ -59,6 +59,9 @@ def reproduce(
             def progress(loss_name: str, record: dict) -> None:
                 status = f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
                 bar.update(tasks[loss_name], completed=record["step"], status=status)
+                if not console.is_terminal:  # a log file gets one line per evaluation instead of a live bar
+                    console.print(f"{experiment}/{loss_name} step {record['step']} ({record['seconds']:.0f} s): "
+                                  f"{status}")
 
             records = run(experiment, chosen, sampler, seed, device, negatives, progress)
             for name, task in tasks.items():

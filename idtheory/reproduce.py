@@ -7,7 +7,7 @@ to the paper's convention (λ_paper = λ_code / 2) for the process and the loss.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -24,7 +24,6 @@ class Experiment:
     lam_code: tuple[float, ...]
     losses: tuple[str, ...]
     about: str
-    quick_steps: int | None = None  # the quick budget's step count where this experiment needs fewer
 
 
 EXPERIMENTS = {
@@ -36,7 +35,7 @@ EXPERIMENTS = {
                             "λ = 10 for all: vMF case, any rotation predicted (C3)"),
     "content-style": Experiment((40.0,) * 5 + (2.0,) * 5, ("aninfonce", "infonce"),
                                 "5 content latents barely augmented (λ = 40), 5 style latents heavily (λ = 2): "
-                                "InfoNCE loses style (C4), AnInfoNCE keeps it", quick_steps=8000),
+                                "InfoNCE loses style (C4), AnInfoNCE keeps it"),
 }
 
 #: InfoNCE's temperature for content-style: τ = 1/(2κ) matches the content latents' concentration
@@ -63,8 +62,6 @@ def reproduce(
     if isinstance(budget, str):
         budget_name = _validate.choice(budget, tuple(BUDGETS), "budget")
         budget = BUDGETS[budget_name]
-        if budget_name == "quick" and exp.quick_steps:
-            budget = replace(budget, steps=exp.quick_steps)
     else:
         budget_name = "custom"
     lam = tuple(v / 2 for v in exp.lam_code)
