@@ -18,8 +18,8 @@ from .process import GenerativeProcess
 
 @dataclass(frozen=True)
 class Budget:
-    """Training hyper-parameters. ``steps`` is a cap: training stops earlier once the evaluation
-    metrics have stopped moving (``patience`` evaluations without a gain above ``tol``)."""
+    """Training hyper-parameters. The defaults are the ``quick`` budget, chosen by the measurements in
+    benchmarks/results/speed_study.md."""
 
     steps: int = 20_000
     batch: int = 512
@@ -36,8 +36,6 @@ class Budget:
     depth: int = 3
     eval_every: int = 1000
     eval_samples: int = 4096
-    patience: int = 0  # 0: never stop early
-    tol: float = 1e-3
 
     def __post_init__(self):
         for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples"):
@@ -142,7 +140,6 @@ def fit(
 
     result = Fit(encoder, loss)
     start = time.perf_counter()
-    best, stale = -math.inf, 0
     running = 0.0
     late_step = int(budget.steps * budget.late_from) + 1 if budget.late_negatives else None
     for step in range(1, budget.steps + 1):
@@ -162,7 +159,9 @@ def fit(
             mean_loss = float(running) / (step - (result.history[-1]["step"] if result.history else 0))
             running = 0.0
             if not math.isfinite(mean_loss):
-                raise FloatingPointError(f"loss became {mean_loss} at step {step}; lower the learning rate")
+                since = result.history[-1]["step"] if result.history else 0
+                raise FloatingPointError(f"the loss became {mean_loss} between steps {since} and {step}; "
+                                         "check the loss, or lower the learning rates")
             h = embed(encoder, x_eval)
             mcc, _ = metrics.mcc(z_eval_np, h)
             record = {
@@ -176,14 +175,8 @@ def fit(
             result.history.append(record)
             if progress is not None:
                 progress(record)
-            if budget.patience:
-                score = record["r2"] + record["mcc"]
-                stale = 0 if score > best + budget.tol else stale + 1
-                best = max(best, score)
-                if stale >= budget.patience:
-                    break
     result.seconds = time.perf_counter() - start
-    result.steps = step
+    result.steps = budget.steps
     result.lam_hat = _lam_hat(loss)
     return result
 
