@@ -89,13 +89,14 @@ def reproduce(
             lam_table.add_row("paper", _fmt(r["lam"]), _fmt(r["lam_hat_matched"]))
             lam_table.add_row("official code (2×)", _fmt(r["lam_code"]), _fmt(r["lam_hat_matched_code"]))
             console.print(lam_table)
-    if len(records) > 1 or experiment == "content-style":
+    if len(records) > 1:
         per = Table(title="per-latent linear R²")
-        per.add_column("loss")
-        for i, v in enumerate(records[0]["lam"]):
-            per.add_column(f"z{i} (λ={v:g})")
+        per.add_column("latent")
+        per.add_column("λ (paper)")
         for r in records:
-            per.add_row(r["loss"], *(f"{v:.3f}" for v in r["r2_per_latent"]))
+            per.add_column(r["loss"])
+        for i, v in enumerate(records[0]["lam"]):
+            per.add_row(f"z{i}", f"{v:g}", *(f"{r['r2_per_latent'][i]:.3f}" for r in records))
         console.print(per)
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
