@@ -61,8 +61,9 @@ class Budget:
 
 BUDGETS = {
     "quick": Budget(),
-    # The official run's length, batch and learning rates (its encoder is wider; see benchmarks/).
-    "paper": Budget(steps=100_000, batch=1000, lr=1e-4, loss_lr=1e-3, anneal=0.0, hidden=256, depth=3),
+    # The official run's length, batch, learning rates and negatives (its encoder is wider: 100-500-…).
+    "paper": Budget(steps=100_000, batch=1000, lr=1e-4, loss_lr=1e-3, anneal=0.0, late_negatives=None,
+                    hidden=256, depth=3),
 }
 
 
