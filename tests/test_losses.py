@@ -9,6 +9,13 @@ from scipy.stats import ortho_group
 from idtheory.losses import AnInfoNCE, InfoNCE
 
 
+@pytest.fixture(autouse=True)
+def _values_only():
+    """These tests compare loss values; no autograd graph is needed."""
+    with torch.no_grad():
+        yield
+
+
 def sphere(n, d, seed):
     return torch.nn.functional.normalize(torch.randn(n, d, generator=torch.Generator().manual_seed(seed),
                                                      dtype=torch.float64), dim=1)
