@@ -11,8 +11,6 @@ writes exp(-½ …), so its λ is twice the paper's: pass ``lam`` in the paper's
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 _MAX_ROUNDS = 10_000
@@ -113,11 +111,3 @@ def official(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generator) -> 
 #: name -> sampler(z, lam, generator), for the sphere
 CONDITIONALS = {"exact": fisher_bingham, "official": official}
 
-
-def log_density_unnormalized(z: torch.Tensor, z_tilde: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-    """ln p(z̃|z) up to the z-dependent normalizer: -(z̃-z)ᵀΛ(z̃-z)."""
-    diff = z_tilde - z
-    return -(diff * diff * lam).sum(-1)
-
-
-__all__ = ["CONDITIONALS", "fisher_bingham", "official", "log_density_unnormalized", "math"]

@@ -113,9 +113,3 @@ class AnInfoNCE(ContrastiveLoss):
         diff = a - b
         return -(diff * diff) @ self.lam_hat
 
-
-#: name -> factory(dim) with defaults; the CLI and the checks resolve losses through this
-LOSSES = {
-    "aninfonce": lambda dim, negatives="both": AnInfoNCE(dim, negatives=negatives),
-    "infonce": lambda dim, negatives="both": InfoNCE(negatives=negatives),
-}

@@ -26,8 +26,3 @@ def _euclidean(n: int, dim: int, generator: torch.Generator) -> torch.Tensor:
 #: name -> sampler(n, dim, generator) of the marginal p(z)
 SPACES = {"sphere": _sphere, "box": _box, "euclidean": _euclidean}
 
-
-def sample_marginal(space: str, n: int, dim: int, generator: torch.Generator) -> torch.Tensor:
-    from ._validate import choice
-
-    return SPACES[choice(space, tuple(SPACES), "space")](n, dim, generator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -75,10 +75,6 @@ class Fit:
     seconds: float = 0.0
     steps: int = 0
     lam_hat: list[float] | None = None
-
-    @property
-    def last(self) -> dict:
-        return self.history[-1] if self.history else {}
 
 
 def _lam_hat(loss: nn.Module) -> list[float] | None:
@@ -195,4 +191,4 @@ def _seeded(build: Callable[[], nn.Module], generator: torch.Generator) -> nn.Mo
     return module
 
 
-__all__ = ["Budget", "BUDGETS", "Fit", "fit", "embed", "asdict", "replace"]
+__all__ = ["Budget", "BUDGETS", "Fit", "fit", "embed"]
