@@ -27,7 +27,8 @@ def reproduce(
     sampler: str = typer.Option("exact", help="exact (Fisher–Bingham) | official (rejected projected normal)"),
     seed: int = typer.Option(0),
     device: str = typer.Option("cpu", help="cpu | cuda"),
-    negatives: str = typer.Option("both", help="both (SimCLR, 2B-2 in-batch) | anchors (the theory's setting)"),
+    negatives: str = typer.Option("both", help="first-quarter negatives: both (SimCLR, 2B-2 in-batch) | anchors; "
+                                  "the quick budget then switches to anchors (the theory's setting)"),
     json_path: Optional[Path] = typer.Option(None, "--json", help="write the results here"),
     threads: Optional[int] = typer.Option(None, help="torch CPU threads (default: torch's choice)"),
     steps: Optional[int] = typer.Option(None, help="override the budget's number of steps"),
