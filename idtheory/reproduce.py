@@ -74,8 +74,8 @@ def reproduce(
                      progress=None if progress is None else (lambda r, n=loss_name: progress(n, r)))
         records.append(score(name, loss_name, process, group, result, seed, device) | {
             "budget": budget_name, "budget_params": asdict(budget), "sampler": sampler,
-            "negatives": negatives if not budget.late_negatives or budget.late_from >= 1 else
-            f"{negatives}, then {budget.late_negatives} from step {int(budget.steps * budget.late_from) + 1}"})
+            "negatives": negatives if budget.late_step is None else
+            f"{negatives}, then {budget.late_negatives} from step {budget.late_step}"})
     return records
 
 
@@ -87,6 +87,7 @@ def score(name, loss_name, process, group, result, seed, device) -> dict:
     z = z.cpu().numpy()
     recovery = group.score(z, h)
     mcc, _ = metrics.mcc(z, h)
+    r2_per_latent = metrics.r2_per_latent(z, h)
     record = {
         "experiment": name,
         "loss": loss_name,
@@ -94,8 +95,8 @@ def score(name, loss_name, process, group, result, seed, device) -> dict:
         "device": str(device),
         "steps": result.steps,
         "seconds": round(result.seconds, 2),
-        "r2": metrics.r2(z, h),
-        "r2_per_latent": metrics.r2_per_latent(z, h).tolist(),
+        "r2": float(r2_per_latent.mean()),
+        "r2_per_latent": r2_per_latent.tolist(),
         "mcc": mcc,
         "predicted": group.name,
         "blocks": [list(b) for b in group.blocks],

@@ -58,6 +58,12 @@ class Budget:
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"Budget.{name} must be a fraction in [0, 1], got {getattr(self, name)!r}")
 
+    @property
+    def late_step(self) -> int | None:
+        """The first step trained with ``late_negatives`` (None: the scheme never changes)."""
+        step = int(self.steps * self.late_from) + 1
+        return step if self.late_negatives and step <= self.steps else None
+
 
 BUDGETS = {
     "quick": Budget(),
@@ -138,9 +144,8 @@ def fit(
     result = Fit(encoder, loss)
     start = time.perf_counter()
     running = 0.0
-    late_step = int(budget.steps * budget.late_from) + 1 if budget.late_negatives else None
     for step in range(1, budget.steps + 1):
-        if step == late_step and hasattr(loss, "negatives"):
+        if step == budget.late_step and hasattr(loss, "negatives"):
             loss.negatives = budget.late_negatives
         z, z_tilde = data.latent_pairs(budget.batch)
         a, p = encoder(data.observe(z)), encoder(data.observe(z_tilde))
