@@ -55,3 +55,12 @@ def embeddings(a: torch.Tensor, b: torch.Tensor, dim: int | None = None) -> None
         raise ValueError(f"a contrastive loss needs a batch of at least 2 pairs, got {a.shape[0]}")
     if dim is not None and a.shape[1] != dim:
         raise ValueError(f"embeddings have dimension {a.shape[1]} but the loss was built for {dim}")
+
+
+def negatives(n: torch.Tensor, a: torch.Tensor) -> None:
+    """Check explicit negatives (B, M, d) against the anchors (B, d)."""
+    if not isinstance(n, torch.Tensor):
+        raise TypeError(f"negatives must be a torch.Tensor, got {type(n).__name__}")
+    if n.ndim != 3 or n.shape[0] != a.shape[0] or n.shape[2] != a.shape[1] or n.shape[1] < 1:
+        raise ValueError(f"negatives must have shape (batch, count, dim) = ({a.shape[0]}, M, {a.shape[1]}), "
+                         f"got {tuple(n.shape)}")

@@ -10,6 +10,15 @@ any critic into the (M+1)-way classification loss. Two negative schemes:
   marginal is not exactly uniform when Λ is anisotropic, so this is slightly off the theory.
 
 Self-pairs are excluded exactly (their score is -inf, contributing nothing to the normalizer).
+
+Hard negatives (claim C6), two ways:
+
+* ``hard_beta`` β > 0: Robinson et al. (2021)'s importance-weighted in-batch estimator. Each row's
+  in-batch negatives j are reweighted by w_ij ∝ exp(β ⟨a_i, c_j⟩) (normalized to mean 1 over the row,
+  not differentiated): a consistent estimate of negatives from q(z⁻|z) ∝ exp(β zᵀz⁻) once the
+  embedding preserves inner products, which the optimum h = Oz does. In logits this is + ln w_ij.
+* explicit negatives: ``loss(a, p, negatives)`` with negatives of shape (B, M, d) scores row i's
+  positive against its own M negatives (e.g. drawn from the vMF law in latent space by the process).
 """
 
 from __future__ import annotations
@@ -27,9 +36,19 @@ NEGATIVES = ("anchors", "both")
 class ContrastiveLoss(nn.Module):
     """InfoNCE over an arbitrary critic; subclasses define :meth:`critic`."""
 
-    def __init__(self, negatives: str = "both"):
+    def __init__(self, negatives: str = "both", hard_beta: float = 0.0):
         super().__init__()
         self.negatives = _validate.choice(negatives, NEGATIVES, "negatives scheme")
+        if not (isinstance(hard_beta, (int, float)) and math.isfinite(hard_beta) and hard_beta >= 0):
+            raise ValueError(f"hard_beta must be a finite number >= 0, got {hard_beta!r}")
+        self.hard_beta = float(hard_beta)
+
+    def _hard_weights(self, rows: torch.Tensor, cols: torch.Tensor, excluded: torch.Tensor) -> torch.Tensor:
+        """ln w_ij for in-batch negatives; ``excluded`` marks the non-negatives (positive, self) of each row."""
+        with torch.no_grad():
+            sim = (self.hard_beta * rows @ cols.T).masked_fill(excluded, -math.inf)
+            count = (~excluded).sum(1, keepdim=True)
+            return (sim - sim.logsumexp(1, keepdim=True) + count.log()).masked_fill(excluded, 0.0)
 
     def critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         """Scores of every a_i against every b_j: shape (len(a), len(b))."""
@@ -39,19 +58,32 @@ class ContrastiveLoss(nn.Module):
         """Scores of a_i against b_i only; override when cheaper than the diagonal of :meth:`critic`."""
         return self.critic(a, b).diagonal()
 
-    def forward(self, a: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    def forward(self, a: torch.Tensor, p: torch.Tensor, negatives: torch.Tensor | None = None) -> torch.Tensor:
         _validate.embeddings(a, p, getattr(self, "dim", None))
         n = a.shape[0]
+        if negatives is not None:
+            _validate.negatives(negatives, a)
+            m = negatives.shape[1]
+            scores = self.pair_critic(a.repeat_interleave(m, 0), negatives.reshape(n * m, -1)).reshape(n, m)
+            logits = torch.cat([self.pair_critic(a, p)[:, None], scores], dim=1)
+            return nn.functional.cross_entropy(logits, torch.zeros(n, dtype=torch.long, device=a.device))
         target = torch.arange(n, device=a.device)
         if self.negatives == "anchors":
             # Row i: the other anchors a_j as negatives; the self-pair slot (i, i) holds the positive.
             logits = self.critic(a, a)
             logits.diagonal().copy_(self.pair_critic(a, p))
+            if self.hard_beta:
+                logits = logits + self._hard_weights(a, a, torch.eye(n, dtype=torch.bool, device=a.device))
             return nn.functional.cross_entropy(logits, target)
         views = torch.cat([a, p])
         logits = self.critic(views, views)
         logits.diagonal().fill_(-math.inf)  # exact self-pair exclusion
-        return nn.functional.cross_entropy(logits, torch.cat([target + n, target]))
+        labels = torch.cat([target + n, target])
+        if self.hard_beta:
+            excluded = torch.eye(2 * n, dtype=torch.bool, device=a.device)
+            excluded[torch.arange(2 * n, device=a.device), labels] = True
+            logits = logits + self._hard_weights(views, views, excluded)
+        return nn.functional.cross_entropy(logits, labels)
 
     def candidates(self, batch: int) -> int:
         """Number of candidates (positive + negatives) per row: ln of it is the loss of a constant encoder."""
@@ -61,8 +93,8 @@ class ContrastiveLoss(nn.Module):
 class InfoNCE(ContrastiveLoss):
     """InfoNCE with the cosine critic aᵀb/τ (for sphere-normalized outputs). Fixed temperature."""
 
-    def __init__(self, tau: float = 0.1, negatives: str = "both"):
-        super().__init__(negatives)
+    def __init__(self, tau: float = 0.1, negatives: str = "both", hard_beta: float = 0.0):
+        super().__init__(negatives, hard_beta)
         if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau > 0):
             raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
         self.tau = float(tau)
@@ -86,8 +118,8 @@ class AnInfoNCE(ContrastiveLoss):
     """
 
     def __init__(self, dim: int, init: float | tuple[float, ...] | str = "spread", negatives: str = "both",
-                 learnable: bool = True):
-        super().__init__(negatives)
+                 learnable: bool = True, hard_beta: float = 0.0):
+        super().__init__(negatives, hard_beta)
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive int, got {dim!r}")
         self.dim = dim
@@ -113,3 +145,40 @@ class AnInfoNCE(ContrastiveLoss):
         diff = a - b
         return -(diff * diff) @ self.lam_hat
 
+
+
+class EnsembleAnInfoNCE(nn.Module):
+    """Σ_k w_k AnInfoNCE_k over K augmentation families sharing one encoder, each with its own Λ̂_k (C7).
+
+    Called as ``loss(a, [p_1, …, p_K])`` with one positive batch per family, in the order of
+    :attr:`GenerativeProcess.spectra`.
+    """
+
+    def __init__(self, dim: int, families: int = 2, weights: tuple[float, ...] | None = None,
+                 init: float | tuple[float, ...] | str = "spread", negatives: str = "both"):
+        super().__init__()
+        if not isinstance(families, int) or families < 1:
+            raise ValueError(f"families must be a positive int, got {families!r}")
+        weights = (1.0,) * families if weights is None else _validate.spectrum(weights, families, "weights")
+        self.dim, self.families, self.weights = dim, families, weights
+        self.members = nn.ModuleList(AnInfoNCE(dim, init, negatives) for _ in range(families))
+
+    @property
+    def negatives(self) -> str:
+        return self.members[0].negatives
+
+    @negatives.setter
+    def negatives(self, scheme: str) -> None:
+        for member in self.members:
+            member.negatives = _validate.choice(scheme, NEGATIVES, "negatives scheme")
+
+    @property
+    def lam_hat(self) -> torch.Tensor:
+        """(K, d): row k is family k's Λ̂."""
+        return torch.stack([m.lam_hat for m in self.members])
+
+    def forward(self, a: torch.Tensor, positives) -> torch.Tensor:
+        if isinstance(positives, torch.Tensor) or len(positives) != self.families:
+            got = "one tensor" if isinstance(positives, torch.Tensor) else f"{len(positives)} batches"
+            raise ValueError(f"EnsembleAnInfoNCE needs one positive batch per family ({self.families}), got {got}")
+        return sum(w * m(a, p) for w, m, p in zip(self.weights, self.members, positives))

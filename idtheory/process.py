@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
 
 from . import _validate
-from .conditionals import CONDITIONALS
+from .conditionals import CONDITIONALS, fisher_bingham
 from .mixing import MIXINGS, build_mixing
 from .spaces import SPACES
 
@@ -18,6 +19,13 @@ class GenerativeProcess:
 
     ``lam`` is Λ's diagonal in the paper's convention; the official code's λ is twice this.
     ``seed`` fixes the mixing g; the data stream is seeded separately in :meth:`sampler`.
+
+    Two extensions of the data design, each for one claim:
+
+    * ``families`` (C7): further augmentation families Λ_2, Λ_3, …; every anchor then gets one positive
+      per family (``lam`` is the first family).
+    * ``hard_negative_beta`` β (C6): each anchor also gets ``hard_negative_count`` negatives drawn from
+      q(z⁻|z) ∝ exp(β zᵀz⁻), a von Mises–Fisher law around the anchor, instead of in-batch negatives.
     """
 
     lam: tuple[float, ...]
@@ -26,6 +34,9 @@ class GenerativeProcess:
     mixing_layers: int = 3
     space: str = "sphere"
     seed: int = 0
+    families: tuple[tuple[float, ...], ...] = ()
+    hard_negative_beta: float | None = None
+    hard_negative_count: int = 16
     dim: int = field(init=False)
 
     def __post_init__(self):
@@ -39,6 +50,18 @@ class GenerativeProcess:
             raise ValueError(f"space {self.space!r} has no conditional yet; the sphere is the AnInfoNCE setting")
         if not isinstance(self.mixing_layers, int) or self.mixing_layers < 1:
             raise ValueError(f"mixing_layers must be a positive int, got {self.mixing_layers!r}")
+        families = tuple(_validate.spectrum(f, len(lam), f"families[{k}]") for k, f in enumerate(self.families))
+        object.__setattr__(self, "families", families)
+        beta = self.hard_negative_beta
+        if beta is not None and not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta > 0):
+            raise ValueError(f"hard_negative_beta must be a finite number > 0 or None, got {beta!r}")
+        if not isinstance(self.hard_negative_count, int) or self.hard_negative_count < 1:
+            raise ValueError(f"hard_negative_count must be a positive int, got {self.hard_negative_count!r}")
+
+    @property
+    def spectra(self) -> tuple[tuple[float, ...], ...]:
+        """Every augmentation family's Λ, ``lam`` first."""
+        return (self.lam, *self.families)
 
     @property
     def lam_code(self) -> tuple[float, ...]:
@@ -59,6 +82,7 @@ class ProcessSampler:
         self.mixing = build_mixing(process.mixing, process.dim, process.mixing_layers, mixing_gen).to(device)
         self.mixing.requires_grad_(False)
         self.lam = torch.tensor(process.lam, device=device)
+        self.spectra = [torch.tensor(lam, device=device) for lam in process.spectra]
         self.generator = torch.Generator(device=device).manual_seed(seed)
         self._marginal = SPACES[process.space]
         self._conditional = CONDITIONALS[process.conditional]
@@ -69,6 +93,18 @@ class ProcessSampler:
     def latent_pairs(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.latents(n)
         return z, self._conditional(z, self.lam, self.generator)
+
+    def positives(self, z: torch.Tensor) -> list[torch.Tensor]:
+        """One positive per augmentation family for each anchor."""
+        return [self._conditional(z, lam, self.generator) for lam in self.spectra]
+
+    def hard_negatives(self, z: torch.Tensor) -> torch.Tensor:
+        """(n, count, d) draws of q(z⁻|z) ∝ exp(β zᵀz⁻): vMF(β) is the Fisher–Bingham law with Λ = (β/2)I."""
+        beta, count = self.process.hard_negative_beta, self.process.hard_negative_count
+        if beta is None:
+            raise ValueError("this process has no hard negatives: set GenerativeProcess.hard_negative_beta")
+        iso = torch.full((self.process.dim,), beta / 2, device=self.device)
+        return fisher_bingham(z.repeat_interleave(count, 0), iso, self.generator).reshape(len(z), count, -1)
 
     @torch.no_grad()
     def observe(self, z: torch.Tensor) -> torch.Tensor:

@@ -83,9 +83,9 @@ class Fit:
     lam_hat: list[float] | None = None
 
 
-def _lam_hat(loss: nn.Module) -> list[float] | None:
+def _lam_hat(loss: nn.Module) -> list | None:
     lam = getattr(loss, "lam_hat", None)
-    return None if lam is None else [float(v) for v in lam.detach().cpu()]
+    return None if lam is None else lam.detach().cpu().double().tolist()
 
 
 @torch.no_grad()
@@ -118,6 +118,10 @@ def fit(
     dim = process.dim
     if getattr(loss, "dim", dim) != dim:
         raise ValueError(f"loss was built for dimension {loss.dim} but the process has dimension {dim}")
+    families = len(process.spectra)
+    if getattr(loss, "families", 1) != families:
+        raise ValueError(f"the process has {families} augmentation families but the loss takes "
+                         f"{getattr(loss, 'families', 1)}")
 
     init_gen = torch.Generator().manual_seed(seed)
     encoder = _seeded(lambda: Encoder(dim, dim, budget.hidden, budget.depth, normalize), init_gen).to(dev)
@@ -147,9 +151,14 @@ def fit(
     for step in range(1, budget.steps + 1):
         if step == budget.late_step and hasattr(loss, "negatives"):
             loss.negatives = budget.late_negatives
-        z, z_tilde = data.latent_pairs(budget.batch)
-        a, p = encoder(data.observe(z)), encoder(data.observe(z_tilde))
-        value = loss(a, p)
+        z = data.latents(budget.batch)
+        a = encoder(data.observe(z))
+        positives = [encoder(data.observe(z_tilde)) for z_tilde in data.positives(z)]
+        args = [a, positives if families > 1 else positives[0]]
+        if process.hard_negative_beta is not None:
+            z_neg = data.hard_negatives(z)
+            args.append(encoder(data.observe(z_neg.reshape(-1, dim))).reshape(z_neg.shape))
+        value = loss(*args)
         if value.shape != ():
             raise ValueError(f"loss must return a scalar, got shape {tuple(value.shape)}")
         opt.zero_grad(set_to_none=True)
