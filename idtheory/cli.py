@@ -162,5 +162,180 @@ def prove(
         raise typer.Exit(1)
 
 
+@app.command()
+def check(
+    profile: str = typer.Option("quick", help="quick | ci | thorough: examples per claim and largest dimension"),
+    only: Optional[str] = typer.Option(None, help="comma-separated claims, e.g. C1,C2 (default: C1–C7)"),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="also write results.json here"),
+    report: Optional[Path] = typer.Option(Path("idtheory-report"), help="folder for results.json, report.md, plots"),
+    device: str = typer.Option("cpu", help="cpu | cuda"),
+    workers: int = typer.Option(2, help="parallel training processes (one torch thread each)"),
+    seed: int = typer.Option(1, help="hypothesis seed for drawing the examples"),
+):
+    """Run the suite: proofs, symmetry checks, recovery checks and negative controls for every claim."""
+    import platform
+    import time
+
+    import torch
+
+    from . import __version__, suite
+    from .report import EVIDENCE_WORDS, ReportWriter, all_passed, summary
+
+    try:
+        claims = suite.validate_claims(only)
+        jobs = suite.training_jobs(profile, claims, seed)
+        from ._validate import device as check_device
+
+        check_device(device)
+    except ValueError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
+    header = {"idtheory": __version__, "profile": profile, "claims": ",".join(claims), "device": device,
+              "workers": workers, "hypothesis seed": seed, "torch": torch.__version__,
+              "python": platform.python_version(), "machine": platform.machine(),
+              "thresholds": "idtheory/thresholds.json (benchmarks/calibrate.py)"}
+    writer = ReportWriter(report, json_path, header)
+    start = time.perf_counter()
+    torch.set_num_threads(1) if workers > 1 else None
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[status]}"), console=console) as bar:
+        task = bar.add_task("proofs + symmetry", total=2 + len(jobs), status="")
+
+        def log(text: str) -> None:
+            bar.update(task, advance=1, status=text)
+            if not console.is_terminal:
+                console.print(f"[{time.perf_counter() - start:5.0f}s] {text}")
+
+        outcomes = suite.proof_outcomes(claims)
+        writer.add([o.to_dict() for o in outcomes])
+        log(f"proofs: {sum(o.passed for o in outcomes)}/{len(outcomes)} proved")
+        outcomes = suite.symmetry_outcomes(claims)
+        writer.add([o.to_dict() for o in outcomes])
+        log(f"symmetry: {sum(o.passed for o in outcomes)}/{len(outcomes)} as predicted")
+        bar.update(task, description="training checks")
+
+        def done(job, outcomes):
+            writer.add([o.to_dict() for o in outcomes])
+            log(f"{job[0]} (seed {job[2]}): " + ", ".join(
+                f"{o.case} {'ok' if o.passed else 'FAILED'}" for o in outcomes))
+
+        suite.run_jobs(jobs, device=device, workers=workers, on_done=done)
+    table = Table(title=f"idtheory check --profile {profile} ({time.perf_counter() - start:.0f} s)")
+    kinds = ("proof", "symmetry", "recovery", "control")
+    table.add_column("claim")
+    for k in kinds:
+        table.add_column(EVIDENCE_WORDS[k])
+    for claim, row in summary(writer.records).items():
+        cells = []
+        for k in kinds:
+            cell = row.get(k, "–")
+            ok = cell == "–" or cell.split("/")[0] == cell.split("/")[1]
+            cells.append(cell if ok else f"[red]{cell}[/red]")
+        table.add_row(claim, *cells)
+    console.print(table)
+    for r in writer.records:
+        if not r["passed"]:
+            console.print(f"[red]FAILED[/red] {r['case']} ({r['loss']}, {r['params']}): "
+                          + (r["error"] or "; ".join(f"{c['metric']}={c['value']:.4g} {c['op']} {c['threshold']:.4g}"
+                                                      for c in r["criteria"])))
+    if report is not None:
+        console.print(f"wrote {report / 'report.md'}, {report / 'results.json'} and {report / 'plots'}")
+    if not all_passed(writer.records):
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    loss: str = typer.Argument(..., help="a registered name, package.module:object or path/to/file.py:object"),
+    processes: Optional[str] = typer.Option(None, help="comma-separated families: distinct,tied,isotropic,"
+                                            "content-style (default: all)"),
+    claim: Optional[str] = typer.Option(None, help="the group the loss claims on distinct spectra (default: its "
+                                        "`identifies` attribute): signed permutation | block-orthogonal | "
+                                        "orthogonal | linear"),
+    profile: str = typer.Option("quick", help="quick | ci | thorough: examples per family and largest dimension"),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="write the records here"),
+    report: Optional[Path] = typer.Option(None, help="folder for profile.json and report.md"),
+    device: str = typer.Option("cpu", help="cpu | cuda"),
+    workers: int = typer.Option(2, help="parallel training processes"),
+    seed: int = typer.Option(1, help="hypothesis seed for drawing the examples"),
+):
+    """Identifiability profile of a contrastive loss: the strongest group it recovers on each process family."""
+    import time
+
+    from . import suite
+    from .plugins import GROUPS, resolve_loss
+    from .validation import FAMILIES, check_loss, summarize
+
+    start = time.perf_counter()
+    try:
+        plugin = resolve_loss(loss)
+        families = [f.strip() for f in processes.split(",")] if processes else list(FAMILIES)
+        unknown = [f for f in families if f not in FAMILIES]
+        if unknown:
+            raise ValueError(f"unknown process family {unknown}; allowed: {', '.join(FAMILIES)}")
+        declared = claim or plugin.identifies
+        if declared is not None and declared not in GROUPS:
+            raise ValueError(f"unknown claim {declared!r}; allowed: {', '.join(map(repr, GROUPS))}")
+        prof = suite.PROFILES[profile] if profile in suite.PROFILES else None
+        if prof is None:
+            raise ValueError(f"unknown profile {profile!r}; allowed: {', '.join(map(repr, suite.PROFILES))}")
+    except (ValueError, TypeError) as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[status]}"), console=console) as bar:
+        task = bar.add_task(f"validate {plugin.name}", total=len(families) * prof.examples, status="")
+
+        def done(r):
+            status = f"{r.family}: " + (f"error {r.error}" if r.error else f"strongest {r.strongest}")
+            bar.update(task, advance=1, status=status)
+            if not console.is_terminal:
+                console.print(f"[{time.perf_counter() - start:5.0f}s] {status}")
+
+        records = check_loss(loss, families, prof.examples, prof.max_dim, device, workers, seed, on_done=done)
+    rows = summarize(records)
+    table = Table(title=f"identifiability profile of {plugin.name} ({time.perf_counter() - start:.0f} s)")
+    for col in ("process family", "AnInfoNCE theory", "strongest recovered", "as theory", "Λ̂ max error",
+                "trained loss invariant under", "errors"):
+        table.add_column(col)
+    for family, row in rows.items():
+        recs = [r for r in records if r.family == family and not r.error]
+        lam = [r.lam_error for r in recs if r.lam_error is not None]
+        inv = sorted({k for r in recs for k, v in r.symmetry.items() if v < 1e-5})
+        table.add_row(family, row["predicted"], ", ".join(row["strongest"]) or "–", "yes" if row["matches"] else "NO",
+                      f"{max(lam):.1%}" if lam else "–", ", ".join(inv) or "nothing tested", str(row["errors"]))
+    console.print(table)
+    for r in records:
+        if r.error:
+            console.print(f"[red]error[/red] on {r.family} (λ {r.lam}, seed {r.seed}): {r.error}")
+    distinct = rows.get("distinct", {}).get("strongest", [])
+    verdict = None
+    if declared is not None and distinct:
+        verdict = all(s == declared or (declared == "block-orthogonal" and s.startswith("block")) for s in distinct)
+        console.print(f"declared: {declared!r} on distinct spectra → measured {', '.join(distinct)}: "
+                      + ("[green]consistent[/green]" if verdict else "[red]NOT consistent[/red]"))
+    payload = {"loss": plugin.name, "declared": declared, "declared_consistent": verdict, "profile": profile,
+               "summary": rows, "records": [r.to_dict() for r in records]}
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(payload, indent=1, default=float))
+        console.print(f"wrote {json_path}")
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        (report / "profile.json").write_text(json.dumps(payload, indent=1, default=float))
+        lines = [f"# Identifiability profile: {plugin.name}", "", f"declared: {declared}; consistent: {verdict}", "",
+                 "| family | λ | seed | theory (AnInfoNCE) | strongest recovered | scores | Λ̂ error | "
+                 "invariant under | error |", "|---|---|---|---|---|---|---|---|---|"]
+        for r in records:
+            scores = ", ".join(f"{k} {v:.3f}" for k, v in r.scores.items())
+            inv = ", ".join(k for k, v in r.symmetry.items() if v < 1e-5)
+            lines.append(f"| {r.family} | {', '.join(f'{v:.3g}' for v in r.lam)} | {r.seed} | {r.predicted} | "
+                         f"{r.strongest} | {scores} | {'' if r.lam_error is None else f'{r.lam_error:.1%}'} | "
+                         f"{inv} | {r.error or ''} |")
+        (report / "report.md").write_text("\n".join(lines) + "\n")
+        console.print(f"wrote {report / 'report.md'}")
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -34,40 +34,73 @@ def _pair_rotation(d: int, i: int, j: int, angle: float) -> torch.Tensor:
 
 
 def check_symmetry(
-    make_loss: Callable[[Sequence[float]], nn.Module],
-    lam: Sequence[float],
+    make_loss: Callable[[tuple[int, ...]], nn.Module],
+    process: GenerativeProcess | Sequence[float],
     seed: int = 0,
     batch: int = 128,
     elements: int = 8,
+    group: Indeterminacy | None = None,
 ) -> SymmetryResult:
-    """Evaluate ``make_loss(Λ̂)`` at Λ̂ = Λ on true latent pairs, then on transformed pairs.
+    """Evaluate a loss on true latent pairs (h = id), then on pairs transformed by group elements.
 
-    ``make_loss`` builds the loss for a given Λ̂ (losses without Λ̂ may ignore it). An element of
-    the predicted group is a permutation of positions composed with orthogonal maps inside tie
-    blocks; Λ̂ is permuted with it. Outside elements rotate two coordinates of different tie groups
-    by a generic angle, with Λ̂ left as it is.
+    ``make_loss(perm)`` builds the loss with its Λ̂ (every family's, for ensembles) at the process's
+    Λ permuted by ``perm`` (``perm = range(d)``: Λ̂ = Λ; losses without Λ̂ may ignore it). An element
+    of the predicted ``group`` (default: Λ's tie groups) is a permutation of positions composed with
+    orthogonal maps inside blocks, with Λ̂ permuted along; outside elements rotate two coordinates of
+    different blocks by a generic angle, with Λ̂ left as it is.
     """
-    group = Indeterminacy.from_spectrum(lam)
+    if not isinstance(process, GenerativeProcess):
+        process = GenerativeProcess(lam=tuple(process))
+    group = group or Indeterminacy.from_spectrum(process.lam)
     d = group.dim
-    process = GenerativeProcess(lam=tuple(lam))
     sampler = process.sampler("cpu", seed=seed)
-    z, zt = (t.double() for t in sampler.latent_pairs(batch))
+    z = sampler.latents(batch)
+    views = [t.double() for t in (z, *sampler.positives(z))]
     gen = torch.Generator().manual_seed(seed)
 
-    def value(lam_hat, transform):
+    def value(perm, transform):
+        a, *positives = (v @ transform.T for v in views)
         with torch.no_grad():
-            return float(make_loss(lam_hat).double()(z @ transform.T, zt @ transform.T))
+            return float(make_loss(tuple(perm)).double()(a, positives if len(positives) > 1 else positives[0]))
 
-    base = value(tuple(lam), torch.eye(d, dtype=torch.float64))
+    base = value(range(d), torch.eye(d, dtype=torch.float64))
     within = 0.0
     for _ in range(elements):
-        perm = torch.randperm(d, generator=gen)
+        perm = torch.randperm(d, generator=gen)  # output i carries latent perm[i], so Λ̂_i = λ_perm[i]
         element = torch.eye(d, dtype=torch.float64)[perm] @ group.sample(gen)
-        within = max(within, abs(value(tuple(lam[int(k)] for k in perm), element) - base))
+        within = max(within, abs(value(perm.tolist(), element) - base))
     outside = float("inf")
     for a in group.blocks:
         for b in group.blocks:
             if a < b:
                 angle = 0.3 + torch.rand(1, generator=gen).item()  # generic: away from 0 and π/2
-                outside = min(outside, abs(value(tuple(lam), _pair_rotation(d, a[0], b[0], angle)) - base))
+                outside = min(outside, abs(value(range(d), _pair_rotation(d, a[0], b[0], angle)) - base))
     return SymmetryResult(group.name, within, outside)
+
+
+def check_affine_symmetry(lam: Sequence[float], seed: int = 0, batch: int = 128, elements: int = 8) -> SymmetryResult:
+    """C5, outputs not normalized: AnInfoNCE with Λ̂ is exactly invariant under every affine map
+    h ↦ Λ̂'^{-1/2} R Λ̂^{1/2} h + b (R orthogonal, b any, Λ̂' any positive diagonal) with Λ̂ replaced by Λ̂'
+    — so nothing beyond a linear map is identified, and Λ̂ is not — but not under a nonlinear map."""
+    from .losses import AnInfoNCE
+
+    process = GenerativeProcess(lam=tuple(lam))
+    d = process.dim
+    z, zt = (t.double() for t in process.sampler("cpu", seed=seed).latent_pairs(batch))
+    gen = torch.Generator().manual_seed(seed)
+    lam_t = torch.tensor(process.lam, dtype=torch.float64)
+
+    def value(lam_hat, fn):
+        with torch.no_grad():
+            return float(AnInfoNCE(d, init=tuple(lam_hat.tolist()), negatives="anchors").double()(fn(z), fn(zt)))
+
+    base = value(lam_t, lambda x: x)
+    within = 0.0
+    for _ in range(elements):
+        rotation = Indeterminacy.orthogonal(d).sample(gen)
+        new = torch.exp(torch.randn(d, generator=gen, dtype=torch.float64))
+        shift = torch.randn(d, generator=gen, dtype=torch.float64)
+        linear = torch.diag(new.rsqrt()) @ rotation @ torch.diag(lam_t.sqrt())
+        within = max(within, abs(value(new, lambda x, m=linear, b=shift: x @ m.T + b) - base))
+    outside = abs(value(lam_t, lambda x: x + 0.3 * x * x) - base)
+    return SymmetryResult("affine (C5)", within, outside)

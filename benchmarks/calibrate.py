@@ -1,0 +1,103 @@
+"""Calibrate the recovery thresholds of idtheory's checks (idtheory/thresholds.json).
+
+Runs every case of :mod:`idtheory.suite` on ``--examples`` examples drawn by its hypothesis strategy
+(spectrum and training seed), records every criterion's metric for the recovery runs and the negative
+controls, and sets each threshold from the recovery runs alone:
+
+    a metric that must be high (scores, R²):  1 - exp(μ + z σ) of ln(1 - value)
+    a metric that must be low (Λ̂ error):      exp(μ + z σ) of ln(value)
+
+with z = 2.326, the one-sided 99 % normal quantile, so that a correct loss fails a check about 1 %
+of the time if the log-deficits are normal. Then it reports, per check, the measured false-failure
+rate of the recovery runs and the rate at which each negative control fails as predicted.
+
+    python benchmarks/calibrate.py --examples 20 --workers 2
+
+Writes benchmarks/results/calibration.json (every value) and idtheory/thresholds.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from idtheory import suite
+
+Z99 = 2.326
+
+
+def threshold(values: list[float], op: str) -> float:
+    v = np.asarray(values, dtype=float)
+    if op == ">=":
+        logs = np.log(np.clip(1 - v, 1e-6, None))
+        return float(1 - math.exp(logs.mean() + Z99 * logs.std(ddof=1)))
+    logs = np.log(np.clip(v, 1e-6, None))
+    return float(math.exp(logs.mean() + Z99 * logs.std(ddof=1)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default=",".join(suite.CASES), help="comma-separated claims")
+    parser.add_argument("--seed", type=int, default=1, help="hypothesis seed for drawing the examples")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "calibration.json")
+    args = parser.parse_args()
+
+    jobs = [(name, example, seed) for name in args.only.split(",")
+            for example, seed in suite.draw_examples(suite.CASES[name], args.examples, seed=args.seed)]
+    raw = args.out.with_suffix(".jsonl")
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with raw.open("w") as stream:
+        def on_done(job, outcomes):
+            for o in outcomes:
+                record = o.to_dict()
+                record["detail"] = {k: record["detail"].get(k) for k in ("r2", "lam_hat", "train_seconds")}
+                stream.write(json.dumps(record) + "\n")
+            stream.flush()
+            print(f"{time.perf_counter() - start:7.0f}s {job[0]} seed {job[2]}: "
+                  + ", ".join(f"{o.case} " + " ".join(f"{c.metric}={c.value:.4f}" for c in o.criteria)
+                              + (f" ERROR {o.error}" if o.error else "") for o in outcomes), flush=True)
+        outcomes = suite.run_jobs(jobs, workers=args.workers, th=suite.RecordOnly(), on_done=on_done)
+
+    values: dict[str, list[float]] = defaultdict(list)
+    ops: dict[str, str] = {}
+    for o in outcomes:
+        for c in o.criteria:
+            values[f"{o.case}.{c.metric}"].append(c.value)
+            ops[f"{o.case}.{c.metric}"] = c.op
+    th = {key: threshold(v, ops[key]) for key, v in values.items() if ".recovery" in key}
+    # A control scores against the threshold of the recovery check it contrasts with.
+    control_key = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3": "C1.recovery.score",
+                   "C4": "C4.recovery.style_r2", "C5": "C1.recovery.score", "C6": "C6.recovery.lam_error",
+                   "C7": "C7.recovery.score"}
+    summary = {}
+    for key, v in sorted(values.items()):
+        v = np.asarray(v)
+        case, metric = key.rsplit(".", 1)
+        t = th[key] if key in th else th[control_key[case.split(".")[0]]]
+        holds = v >= t if ops[key] == ">=" else v <= t
+        summary[key] = {"n": len(v), "op": ops[key], "threshold": t, "min": v.min(), "median": float(np.median(v)),
+                        "max": v.max(), "rate_criterion_holds": float(holds.mean())}
+    errors = [o.to_dict() for o in outcomes if o.error]
+    report = {"examples_per_case": args.examples, "hypothesis_seed": args.seed, "z": Z99,
+              "seconds": time.perf_counter() - start, "thresholds": th, "summary": summary,
+              "values": values, "errors": errors}
+    args.out.write_text(json.dumps(report, indent=1, default=float))
+    suite.THRESHOLDS_PATH.write_text(json.dumps({
+        "source": "benchmarks/calibrate.py; data in benchmarks/results/calibration.json",
+        "examples_per_case": args.examples, "thresholds": th}, indent=1) + "\n")
+    for key, s in summary.items():
+        print(f"{key:32s} n={s['n']:3d} {s['op']} {s['threshold']:.4f}  min {s['min']:.4f} median "
+              f"{s['median']:.4f} max {s['max']:.4f}  criterion holds in {100 * s['rate_criterion_holds']:.0f}%")
+
+
+if __name__ == "__main__":
+    main()

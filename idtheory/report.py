@@ -1,0 +1,167 @@
+"""Write a check run to disk as it goes: results.json, report.md and one figure per trained case.
+
+Everything is rewritten after each finished job, so an interrupted run keeps what it did.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .claims import CLAIMS
+
+#: what a passed piece of evidence is called in the summary table
+EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "recovery": "recovered",
+                  "control": "control failed as predicted"}
+
+
+def summary(records: list[dict]) -> dict[str, dict[str, str]]:
+    """claim -> evidence kind -> "k/n" passed."""
+    table: dict[str, dict[str, list[int]]] = {}
+    for r in records:
+        cell = table.setdefault(r["claim"], {}).setdefault(r["evidence"], [0, 0])
+        cell[0] += bool(r["passed"])
+        cell[1] += 1
+    return {c: {e: f"{p}/{n}" for e, (p, n) in row.items()} for c, row in sorted(table.items())}
+
+
+def all_passed(records: list[dict]) -> bool:
+    return bool(records) and all(r["passed"] for r in records)
+
+
+def _criteria_text(r: dict) -> str:
+    if r.get("error"):
+        return f"error: {r['error']}"
+    return "; ".join(f"{c['metric']} = {c['value']:.4g} (needs {c['op']} {c['threshold']:.4g}: "
+                     f"{'holds' if c['holds'] else 'fails'})" for c in r["criteria"])
+
+
+def _example_text(params: dict) -> str:
+    def fmt(v):
+        if isinstance(v, (list, tuple)):
+            return "(" + ", ".join(fmt(x) for x in v) + ")"
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+    return ", ".join(f"{k} {fmt(v)}" for k, v in params.items())
+
+
+def markdown(header: dict, records: list[dict]) -> str:
+    kinds = ["proof", "symmetry", "recovery", "control"]
+    lines = ["# idtheory check report", ""]
+    lines += [f"- **{k}**: {v}" for k, v in header.items()]
+    lines += ["", "## Summary (passed / run)", "",
+              "| claim | prediction | " + " | ".join(EVIDENCE_WORDS[k] for k in kinds) + " |",
+              "|---|---|" + "---|" * len(kinds)]
+    for claim, row in summary(records).items():
+        lines.append(f"| {claim} | {CLAIMS[claim].prediction} | " + " | ".join(row.get(k, "–") for k in kinds) + " |")
+    lines += ["", "## Every result", "",
+              "| | case | loss | group scored | example | criteria | seconds |", "|---|---|---|---|---|---|---|"]
+    for r in records:
+        mark = "✅" if r["passed"] else "❌"
+        lines.append(f"| {mark} | {r['case']} | {r['loss']} | {r['group']} | {_example_text(r['params'])} | "
+                     f"{_criteria_text(r)} | {r['seconds']:.1f} |")
+    plots = [r["plot"] for r in records if r.get("plot")]
+    if plots:
+        lines += ["", "## Figures", ""]
+        lines += [f"![{p}]({p})" for p in plots]
+    return "\n".join(lines) + "\n"
+
+
+def plot(record: dict, path: Path) -> bool:
+    """Matched correlation heatmap with the scored blocks outlined, metrics vs step, Λ̂ vs Λ."""
+    detail = record.get("detail") or {}
+    if not detail.get("history"):
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    ax = axes[0]
+    corr = detail.get("matched_correlation")
+    if corr is not None:
+        corr = np.abs(np.asarray(corr))
+        im = ax.imshow(corr, vmin=0, vmax=1, cmap="viridis")
+        fig.colorbar(im, ax=ax, fraction=0.046)
+        # outline each block: latents of the block against the outputs matched to it (same positions)
+        for block in detail.get("blocks", []):
+            lo, hi = min(block), max(block)
+            if list(block) == list(range(lo, hi + 1)):
+                ax.add_patch(Rectangle((lo - 0.5, lo - 0.5), hi - lo + 1, hi - lo + 1, fill=False, ec="red", lw=2))
+            else:
+                for i in block:
+                    for j in block:
+                        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=1.5))
+        ax.set_xlabel("output (matched order)")
+        ax.set_ylabel("latent")
+        ax.set_title(f"|corr|, blocks of {record['group']}")
+    else:
+        r2 = detail.get("r2_per_latent", [])
+        ax.bar(range(len(r2)), r2)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("latent")
+        ax.set_title("per-latent linear R²")
+    history = detail["history"]
+    steps = [h["step"] for h in history]
+    axes[1].plot(steps, [h["r2"] for h in history], label="linear R²")
+    axes[1].plot(steps, [h["mcc"] for h in history], label="MCC")
+    axes[1].set_xlabel("training step")
+    axes[1].set_ylim(0, 1.02)
+    axes[1].legend()
+    axes[1].set_title("recovery during training")
+    lam_hat = detail.get("lam_hat")
+    ax = axes[2]
+    if lam_hat is not None:
+        rows = np.atleast_2d(np.asarray(lam_hat, dtype=float))
+        spectra = [record["params"]["lam"], *record["params"].get("families", [])]
+        for k, (row, lam) in enumerate(zip(rows, spectra)):
+            ax.scatter(np.sort(lam), np.sort(row), label=f"family {k + 1}" if len(rows) > 1 else "sorted Λ̂")
+        if "lam_eff" in record["params"]:
+            ax.scatter(np.sort(spectra[0]), np.sort(record["params"]["lam_eff"]), marker="x", label="Λ - β/2 (C6)")
+        top = max(max(map(max, spectra)), float(rows.max()))
+        ax.plot([0, top], [0, top], "k--", lw=1, label="Λ̂ = Λ")
+        ax.set_xlabel("true λ (sorted)")
+        ax.set_ylabel("learned λ̂ (sorted)")
+        ax.legend(fontsize=8)
+        ax.set_title("Λ̂ vs Λ")
+    else:
+        ax.axis("off")
+    mark = "passed" if record["passed"] else "FAILED"
+    fig.suptitle(f"{record['case']} · {record['loss']} · {mark}")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return True
+
+
+class ReportWriter:
+    """Accumulates records and rewrites results.json / report.md (and new figures) on every add."""
+
+    def __init__(self, directory: Path | None, json_path: Path | None, header: dict):
+        self.directory, self.json_path, self.header = directory, json_path, header
+        self.records: list[dict] = []
+
+    def add(self, records: list[dict]) -> None:
+        for r in records:
+            if self.directory is not None and r["evidence"] in ("recovery", "control") and not r.get("error"):
+                name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{r['case']}-{len(self.records)}") + ".png"
+                if plot(r, self.directory / "plots" / name):
+                    r["plot"] = f"plots/{name}"
+            self.records.append(r)
+        self.write()
+
+    def write(self) -> None:
+        payload = {"header": self.header, "summary": summary(self.records), "results": self.records}
+        text = json.dumps(payload, indent=1, default=float)
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            (self.directory / "results.json").write_text(text)
+            (self.directory / "report.md").write_text(markdown(self.header, self.records))
+        if self.json_path is not None:
+            self.json_path.parent.mkdir(parents=True, exist_ok=True)
+            self.json_path.write_text(text)

@@ -1,0 +1,163 @@
+"""Identifiability profiles: what does a given contrastive loss identify, on which process family?
+
+For each family (distinct spectra, ties, isotropic, content/style — the suite's strategies) the loss
+trains a fresh encoder on drawn examples, and the profile records
+
+* the **strongest group** under which recovery passes, scored with the suite's calibrated thresholds:
+  signed permutation (C1's threshold) ⊂ the tie blocks of Λ (C2's) ⊂ orthogonal (C3's) ⊂ linear (C5's
+  linear R²) — or ``none``;
+* what the theory predicts for AnInfoNCE on that family (Λ's tie blocks), and whether they agree;
+* the **measured symmetry** of the trained loss: is its value unchanged when the trained outputs are
+  rotated, sign-flipped, permuted or translated (its parameters left as trained)?
+* a learned Λ̂ (``lam_hat``), matched to Λ, if the loss has one;
+* an error record instead, if the loss raised, returned NaN or the wrong shape — the run goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from . import metrics, suite
+from .claims import predicted_group
+from .indeterminacy import Indeterminacy
+from .plugins import LossPlugin, resolve_loss
+from .process import GenerativeProcess
+
+#: process family -> the suite case whose strategy draws its examples
+FAMILIES = {"distinct": "C1", "tied": "C2", "isotropic": "C3", "content-style": "C4"}
+
+
+@dataclass
+class ProfileRecord:
+    loss: str
+    family: str
+    lam: list[float]
+    seed: int
+    predicted: str = ""  # the theory's group for AnInfoNCE on this Λ
+    strongest: str = "none"  # the strongest group whose recovery passed
+    matches_theory: bool = False
+    scores: dict = field(default_factory=dict)
+    symmetry: dict = field(default_factory=dict)  # transformation -> |Δ loss| / |loss|
+    lam_error: float | None = None
+    lam_hat: list | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _order(group: Indeterminacy) -> int:
+    """Position in signed permutation ⊂ blocks ⊂ orthogonal (for comparisons)."""
+    return 0 if group.name == "signed permutation" else 2 if group.name == "orthogonal" else 1
+
+
+def measured_symmetry(loss: torch.nn.Module, h: np.ndarray, hp: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """Relative change of the trained loss when the outputs of held-out pairs are transformed."""
+    gen = torch.Generator().manual_seed(seed)
+    a, p = torch.as_tensor(h[:256], dtype=torch.float32), torch.as_tensor(hp[:256], dtype=torch.float32)
+    d = a.shape[1]
+    rotation = Indeterminacy.orthogonal(d).sample(gen, dtype=torch.float32)
+    signs = torch.diag(torch.where(torch.rand(d, generator=gen) < 0.5, -1.0, 1.0))
+    perm = torch.eye(d)[torch.roll(torch.arange(d), 1)]
+    shift = torch.randn(d, generator=gen)
+    with torch.no_grad():
+        base = float(loss(a, p))
+        out = {}
+        for name, fn in (("rotation", lambda x: x @ rotation.T), ("sign flips", lambda x: x @ signs.T),
+                         ("permutation", lambda x: x @ perm.T), ("translation", lambda x: x + shift)):
+            out[name] = abs(float(loss(fn(a), fn(p))) - base) / max(abs(base), 1e-12)
+    return out
+
+
+def profile_one(plugin: LossPlugin, family: str, lam, seed: int, device: str = "cpu",
+                th: dict | None = None) -> ProfileRecord:
+    th = suite.thresholds() if th is None else th
+    record = ProfileRecord(plugin.name, family, list(lam), seed)
+    start = time.perf_counter()
+    try:
+        process = GenerativeProcess(lam=tuple(lam), seed=seed)
+        run = suite.train(process, plugin.make(process.dim), seed, device, plugin.normalize)
+        d = process.dim
+        predicted = predicted_group(lam)
+        record.predicted = predicted.name
+        groups = {"signed permutation": (Indeterminacy.signed_permutation(d), th["C1.recovery.score"]),
+                  predicted.name: (predicted, th["C2.recovery.score"]),
+                  "orthogonal": (Indeterminacy.orthogonal(d), th["C3.recovery.score"])}
+        record.scores = {name: g.score(run.z, run.h).score for name, (g, _) in groups.items()}
+        record.scores["linear_r2"] = metrics.r2(run.z, run.h)
+        passing = [name for name, (g, t) in groups.items() if record.scores[name] >= t]
+        if passing:
+            record.strongest = min(passing, key=lambda n: _order(groups[n][0]))
+        elif record.scores["linear_r2"] >= th["C5.recovery.linear_r2"]:
+            record.strongest = "linear"
+        record.matches_theory = record.strongest == predicted.name
+        if run.lam_hat is not None and np.ndim(run.lam_hat) == 1 and len(run.lam_hat) == d:
+            perm = predicted.matching(predicted.score(run.z, run.h))
+            record.lam_hat = run.lam_hat
+            record.lam_error = float(metrics.lam_recovery(lam, run.lam_hat, perm).max())
+        record.symmetry = measured_symmetry(run.loss, run.h, run.h_positive, seed)
+    except Exception as err:  # noqa: BLE001 - a broken loss is a result, not a crash of the run
+        record.error = f"{type(err).__name__}: {err}"
+    record.seconds = time.perf_counter() - start
+    return record
+
+
+def _job(ref, family, lam, seed, device, th):
+    return profile_one(resolve_loss(ref), family, lam, seed, device, th)
+
+
+def check_loss(loss, families: list[str] | None = None, examples: int = 1, max_dim: int = 4, device: str = "cpu",
+               workers: int = 1, seed: int = 1, on_done=None) -> list[ProfileRecord]:
+    """The identifiability profile of ``loss`` (a reference string or an object, see idtheory.plugins).
+
+    Runs ``examples`` drawn examples per family; with ``workers`` > 1 and a reference string, in parallel
+    processes. ``on_done`` sees each record as it finishes."""
+    from . import _validate
+
+    plugin = resolve_loss(loss)
+    families = families or list(FAMILIES)
+    for f in families:
+        _validate.choice(f, tuple(FAMILIES), "process family")
+    th = suite.thresholds()
+    jobs = [(f, example, s) for f in families
+            for example, s in suite.draw_examples(suite.CASES[FAMILIES[f]], examples, max_dim, seed)]
+    records: list[ProfileRecord] = []
+
+    def done(record):
+        records.append(record)
+        if on_done is not None:
+            on_done(record)
+
+    if workers > 1 and isinstance(loss, str):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=suite._init_worker) as pool:
+            futures = [pool.submit(_job, loss, f, ex, s, device, th) for f, ex, s in jobs]
+            for future in as_completed(futures):
+                done(future.result())
+    else:
+        for f, ex, s in jobs:
+            done(profile_one(plugin, f, ex, s, device, th))
+    return records
+
+
+def summarize(records: list[ProfileRecord]) -> dict[str, dict]:
+    """family -> strongest groups seen, the theory's group, agreement and errors."""
+    out: dict[str, dict] = {}
+    for r in records:
+        row = out.setdefault(r.family, {"strongest": [], "predicted": r.predicted, "matches": True, "errors": 0})
+        if r.error:
+            row["errors"] += 1
+            row["matches"] = False
+            continue
+        row["predicted"] = r.predicted
+        row["strongest"].append(r.strongest)
+        row["matches"] &= r.matches_theory
+    return out
