@@ -108,6 +108,26 @@ def official(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generator) -> 
     raise RuntimeError(f"official sampler: {pending.numel()} rows still unsampled after {_MAX_ROUNDS} rounds")
 
 
-#: name -> sampler(z, lam, generator), for the sphere
-CONDITIONALS = {"exact": fisher_bingham, "official": official}
+def laplace(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generator,
+            bounds: tuple[float, float] | None = None) -> torch.Tensor:
+    """z̃ = z + ε with p(ε_i) ∝ exp(-λ_i |ε_i|), independently per coordinate (the anisotropic L1 law of
+    claim C8): λ_i |ε_i| ~ Exp(1) with a random sign. With ``bounds`` the law is restricted to the box
+    by redrawing the coordinates that leave it — exact, because the density factorizes."""
+    out = z.clone()
+    pending = torch.ones_like(z, dtype=torch.bool)
+    for _ in range(_MAX_ROUNDS):
+        u = torch.rand(z.shape, generator=generator, device=z.device, dtype=z.dtype)
+        sign = torch.where(torch.rand(z.shape, generator=generator, device=z.device) < 0.5, -1.0, 1.0)
+        out = torch.where(pending, z - sign * torch.log1p(-u) / lam, out)
+        if bounds is None:
+            return out
+        pending = (out < bounds[0]) | (out > bounds[1])
+        if not pending.any():
+            return out
+    raise RuntimeError(f"laplace: {int(pending.sum())} coordinates still outside {bounds}")
+
+
+#: name -> sampler(z, lam, generator[, bounds]); CONDITIONAL_SPACES says on which latent spaces each is defined
+CONDITIONALS = {"exact": fisher_bingham, "official": official, "laplace": laplace}
+CONDITIONAL_SPACES = {"exact": ("sphere",), "official": ("sphere",), "laplace": ("box", "euclidean")}
 

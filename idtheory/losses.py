@@ -166,6 +166,33 @@ class AnInfoNCE(ContrastiveLoss):
 
 
 
+class LpAnInfoNCE(ContrastiveLoss):
+    """The anisotropic Lp critic -Σ_i λ̂_i |a_i - b_i|^p, Λ̂ learnable, for unnormalized outputs on box or
+    R^d latents with the matching Lp conditional (claim C8; p = 1: the Laplace conditional)."""
+
+    identifies = "signed permutation"  # with per-axis scaling and an offset (C8), ties or not
+    normalize_outputs = False
+
+    def __init__(self, dim: int, p: float = 1.0, init: float | tuple[float, ...] | str = "low",
+                 negatives: str = "both"):
+        super().__init__(negatives)
+        if not (isinstance(p, (int, float)) and math.isfinite(p) and p > 0):
+            raise ValueError(f"p must be a finite number > 0, got {p!r}")
+        self.p = float(p)
+        self.dim = dim
+        self.log_lam = AnInfoNCE(dim, init).log_lam
+
+    @property
+    def lam_hat(self) -> torch.Tensor:
+        return self.log_lam.exp()
+
+    def critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return -((a[:, None, :] - b[None, :, :]).abs() ** self.p) @ self.lam_hat
+
+    def pair_critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return -((a - b).abs() ** self.p) @ self.lam_hat
+
+
 class EnsembleAnInfoNCE(nn.Module):
     """Σ_k w_k AnInfoNCE_k over K augmentation families sharing one encoder, each with its own Λ̂_k (C7).
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import torch
 
 from . import _validate
-from .conditionals import CONDITIONALS, fisher_bingham
+from .conditionals import CONDITIONAL_SPACES, CONDITIONALS, fisher_bingham
 from .mixing import MIXINGS, build_mixing
-from .spaces import SPACES
+from .spaces import BOUNDS, SPACES
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,11 @@ class GenerativeProcess:
         _validate.choice(self.conditional, tuple(CONDITIONALS), "conditional")
         _validate.choice(self.mixing, tuple(MIXINGS), "mixing")
         _validate.choice(self.space, tuple(SPACES), "space")
-        if self.space != "sphere":
-            raise ValueError(f"space {self.space!r} has no conditional yet; the sphere is the AnInfoNCE setting")
+        spaces = CONDITIONAL_SPACES.get(self.conditional, ("sphere",))
+        if self.space not in spaces:
+            fitting = [c for c, sp in CONDITIONAL_SPACES.items() if self.space in sp]
+            raise ValueError(f"conditional {self.conditional!r} is defined on {', '.join(spaces)}, not on "
+                             f"{self.space!r}; conditionals for {self.space!r}: {', '.join(fitting) or 'none'}")
         if not isinstance(self.mixing_layers, int) or self.mixing_layers < 1:
             raise ValueError(f"mixing_layers must be a positive int, got {self.mixing_layers!r}")
         families = tuple(_validate.spectrum(f, len(lam), f"families[{k}]") for k, f in enumerate(self.families))
@@ -85,7 +88,9 @@ class ProcessSampler:
         self.spectra = [torch.tensor(lam, device=device) for lam in process.spectra]
         self.generator = torch.Generator(device=device).manual_seed(seed)
         self._marginal = SPACES[process.space]
-        self._conditional = CONDITIONALS[process.conditional]
+        conditional = CONDITIONALS[process.conditional]
+        bounds = BOUNDS.get(process.space)
+        self._conditional = conditional if bounds is None else (lambda z, lam, g: conditional(z, lam, g, bounds))
 
     def latents(self, n: int) -> torch.Tensor:
         return self._marginal(n, self.process.dim, self.generator)

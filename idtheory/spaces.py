@@ -1,7 +1,9 @@
 """Latent spaces: where z lives and how its marginal is sampled.
 
-The sphere with a uniform marginal is the AnInfoNCE setting. Box and Euclidean spaces are here so that
-Lp conditionals (claim C8) slot in by name; every space samples directly on the requested device.
+The sphere with a uniform marginal is the AnInfoNCE setting. The box [-1, 1]^d with a uniform marginal
+carries the Lp conditionals of claim C8; R^d ("euclidean") has a standard normal marginal — not
+uniform, so it violates the theory's assumption and is there to report what happens then. Every
+space samples directly on the requested device.
 """
 
 from __future__ import annotations
@@ -25,4 +27,8 @@ def _euclidean(n: int, dim: int, generator: torch.Generator) -> torch.Tensor:
 
 #: name -> sampler(n, dim, generator) of the marginal p(z)
 SPACES = {"sphere": _sphere, "box": _box, "euclidean": _euclidean}
+#: spaces that are boxes: conditionals are restricted to these bounds
+BOUNDS = {"box": (-1.0, 1.0)}
+#: spaces whose marginal is not uniform: the theory's assumption is violated (results are reported, not asserted)
+NON_UNIFORM = {"euclidean"}
 
