@@ -4,17 +4,38 @@ Conventions: Λ is given in the paper's convention, p(z̃|z) ∝ exp(-(z̃-z)ᵀ
 the official code's λ is twice that.
 """
 
-from .conditionals import CONDITIONALS, fisher_bingham, official
+from importlib.metadata import PackageNotFoundError, version
+
+from .conditionals import CONDITIONALS, fisher_bingham, laplace, official
 from .encoders import Encoder
 from .indeterminacy import Indeterminacy
-from .losses import AnInfoNCE, ContrastiveLoss, InfoNCE
+from .losses import AnInfoNCE, ContrastiveLoss, EnsembleAnInfoNCE, InfoNCE, LpAnInfoNCE
 from .metrics import block_recovery, lam_recovery, mcc, r2, r2_per_latent
+from .plugins import resolve_loss
 from .process import GenerativeProcess
+from .registry import register_conditional, register_mixing, register_space
 from .reproduce import EXPERIMENTS, reproduce
+from .suite import CASES, run_case
 from .training import BUDGETS, Budget, Fit, fit
+from .validation import check_loss
+
+try:
+    __version__ = version("idtheory")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree that is not installed
+    __version__ = "unknown"
 
 __all__ = [
     "AnInfoNCE",
+    "CASES",
+    "EnsembleAnInfoNCE",
+    "LpAnInfoNCE",
+    "check_loss",
+    "laplace",
+    "register_conditional",
+    "register_mixing",
+    "register_space",
+    "resolve_loss",
+    "run_case",
     "BUDGETS",
     "Budget",
     "CONDITIONALS",

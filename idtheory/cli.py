@@ -165,12 +165,15 @@ def prove(
 @app.command()
 def check(
     profile: str = typer.Option("quick", help="quick | ci | thorough: examples per claim and largest dimension"),
-    only: Optional[str] = typer.Option(None, help="comma-separated claims, e.g. C1,C2 (default: C1–C7)"),
+    only: Optional[str] = typer.Option(None, help="comma-separated claims, e.g. C1,C2 (default: C1–C8)"),
     json_path: Optional[Path] = typer.Option(None, "--json", help="also write results.json here"),
     report: Optional[Path] = typer.Option(Path("idtheory-report"), help="folder for results.json, report.md, plots"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     workers: int = typer.Option(2, help="parallel training processes (one torch thread each)"),
     seed: int = typer.Option(1, help="hypothesis seed for drawing the examples"),
+    conditional: Optional[str] = typer.Option(None, help="a registered conditional to use wherever it applies "
+                                              "(default: exact Fisher–Bingham on the sphere, Laplace on the box)"),
+    mixing: Optional[str] = typer.Option(None, help="a registered mixing (default: mlp)"),
 ):
     """Run the suite: proofs, symmetry checks, recovery checks and negative controls for every claim."""
     import platform
@@ -179,9 +182,22 @@ def check(
     import torch
 
     from . import __version__, suite
+    from .conditionals import CONDITIONALS
+    from .mixing import MIXINGS
+    from .registry import load_entry_points
     from .report import EVIDENCE_WORDS, ReportWriter, all_passed, summary
 
     try:
+        load_entry_points()
+        assume = {}
+        if conditional is not None:
+            from ._validate import choice
+
+            assume["conditional"] = choice(conditional, tuple(CONDITIONALS), "conditional")
+        if mixing is not None:
+            from ._validate import choice
+
+            assume["mixing"] = choice(mixing, tuple(MIXINGS), "mixing")
         claims = suite.validate_claims(only)
         jobs = suite.training_jobs(profile, claims, seed)
         from ._validate import device as check_device
@@ -193,7 +209,8 @@ def check(
     header = {"idtheory": __version__, "profile": profile, "claims": ",".join(claims), "device": device,
               "workers": workers, "hypothesis seed": seed, "torch": torch.__version__,
               "python": platform.python_version(), "machine": platform.machine(),
-              "thresholds": "idtheory/thresholds.json (benchmarks/calibrate.py)"}
+              "thresholds": "idtheory/thresholds.json (benchmarks/calibrate.py)",
+              "assumptions": ", ".join(f"{k} {v}" for k, v in assume.items()) or "defaults (calibrated)"}
     writer = ReportWriter(report, json_path, header)
     start = time.perf_counter()
     torch.set_num_threads(1) if workers > 1 else None
@@ -219,7 +236,7 @@ def check(
             log(f"{job[0]} (seed {job[2]}): " + ", ".join(
                 f"{o.case} {'ok' if o.passed else 'FAILED'}" for o in outcomes))
 
-        suite.run_jobs(jobs, device=device, workers=workers, on_done=done)
+        suite.run_jobs(jobs, device=device, workers=workers, on_done=done, assume=assume or None)
     table = Table(title=f"idtheory check --profile {profile} ({time.perf_counter() - start:.0f} s)")
     kinds = ("proof", "symmetry", "recovery", "control")
     table.add_column("claim")

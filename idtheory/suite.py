@@ -158,11 +158,23 @@ def infonce(process: GenerativeProcess) -> InfoNCE:
     return InfoNCE(tau=1 / (2 * max(process.lam)))
 
 
+def _process(assume: dict | None, **config) -> GenerativeProcess:
+    """The case's process, with the user's assumptions (a registered conditional or mixing) applied where
+    they fit: a conditional only on the latent spaces it declares."""
+    from .conditionals import CONDITIONAL_SPACES
+
+    for key, value in (assume or {}).items():
+        if key == "conditional" and config.get("space", "sphere") not in CONDITIONAL_SPACES[value]:
+            continue
+        config[key] = value
+    return GenerativeProcess(**config)
+
+
 def _outcome(case, claim, evidence, loss, family, group, criteria, params, detail, start) -> Outcome:
     return Outcome(case, claim, evidence, loss, family, group, criteria, params, detail, time.perf_counter() - start)
 
 
-def case_c1(lam, seed, device="cpu", th=None, loss: LossFactory | None = None, normalize: bool = True,
+def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | None = None, normalize: bool = True,
             name: str = "AnInfoNCE") -> list[Outcome]:
     """C1 on distinct spectra: AnInfoNCE recovers a signed permutation and Λ̂ = permuted Λ; the same
     criterion fails for InfoNCE (C4: its symmetry group is all of O(d)).
@@ -170,7 +182,7 @@ def case_c1(lam, seed, device="cpu", th=None, loss: LossFactory | None = None, n
     With ``loss`` (a factory process -> loss module) the recovery check runs on that loss instead, without
     the control: how the mutation tests show that a broken AnInfoNCE is caught."""
     th = thresholds() if th is None else th
-    process = GenerativeProcess(lam=lam, seed=seed)
+    process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     params = {"lam": list(lam), "seed": seed}
     out = []
@@ -191,11 +203,11 @@ def case_c1(lam, seed, device="cpu", th=None, loss: LossFactory | None = None, n
     return out
 
 
-def case_c2(lam, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c2(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C2 on tied spectra: block-orthogonal recovery over the tie groups; a signed permutation (the
     stronger group) is not attained (control, scored on the same encoder)."""
     th = thresholds() if th is None else th
-    process = GenerativeProcess(lam=lam, seed=seed)
+    process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
@@ -213,11 +225,11 @@ def case_c2(lam, seed, device="cpu", th=None) -> list[Outcome]:
     return [recovery, control]
 
 
-def case_c3(lam, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c3(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C3, Λ = κI: AnInfoNCE and InfoNCE (τ = 1/(2κ)) both recover z up to a rotation, Λ̂ = κI; a signed
     permutation is not attained (control)."""
     th = thresholds() if th is None else th
-    process = GenerativeProcess(lam=lam, seed=seed)
+    process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     params = {"lam": list(lam), "seed": seed}
     out = []
@@ -241,11 +253,11 @@ def case_c3(lam, seed, device="cpu", th=None) -> list[Outcome]:
     return out
 
 
-def case_c4(lam, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c4(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C4 on content/style spectra: AnInfoNCE keeps the heavily augmented style latents; InfoNCE, with τ
     matched to the content, loses them (control: its worst style R² falls below AnInfoNCE's threshold)."""
     th = thresholds() if th is None else th
-    process = GenerativeProcess(lam=lam, seed=seed)
+    process = _process(assume, lam=lam, seed=seed)
     style = [i for i, v in enumerate(lam) if v < max(lam)]
     params = {"lam": list(lam), "seed": seed, "style": style}
     out = []
@@ -259,11 +271,11 @@ def case_c4(lam, seed, device="cpu", th=None) -> list[Outcome]:
     return out
 
 
-def case_c5(lam, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C5, outputs not normalized: only a linear map is identified (linear R² high); a signed permutation
     is not (control)."""
     th = thresholds() if th is None else th
-    process = GenerativeProcess(lam=lam, seed=seed)
+    process = _process(assume, lam=lam, seed=seed)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
     run = train(process, aninfonce(process), seed, device, normalize=False)
@@ -278,13 +290,13 @@ def case_c5(lam, seed, device="cpu", th=None) -> list[Outcome]:
     return [recovery, control]
 
 
-def case_c6(example, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c6(example, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C6, hard negatives q ∝ exp(β zᵀz⁻) (importance-weighted in-batch estimator): Λ̂ → permuted
     Λ - (β/2)I with the same signed-permutation recovery; Λ̂ ≠ Λ (control: the error against the
     uncorrected Λ exceeds the threshold)."""
     th = thresholds() if th is None else th
     lam, beta = example
-    process = GenerativeProcess(lam=lam, seed=seed)
+    process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     effective = hard_negative_spectrum(lam, beta)
     params = {"lam": list(lam), "beta": beta, "lam_eff": list(effective), "seed": seed}
@@ -302,14 +314,14 @@ def case_c6(example, seed, device="cpu", th=None) -> list[Outcome]:
     return [recovery, control]
 
 
-def case_c7(example, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c7(example, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C7, an ensemble over two augmentation families with crossing ties: recovery up to the common
     refinement of their tie groups; one family alone cannot separate that far (control)."""
     th = thresholds() if th is None else th
     first, second = example
     group = ensemble_group([first, second])
     params = {"lam": list(first), "families": [list(second)], "seed": seed}
-    ensemble = GenerativeProcess(lam=first, families=(second,), seed=seed)
+    ensemble = _process(assume, lam=first, families=(second,), seed=seed)
     start = time.perf_counter()
     run = train(ensemble, EnsembleAnInfoNCE(ensemble.dim, 2), seed, device)
     score, perm, detail = _score(run, group)
@@ -319,7 +331,7 @@ def case_c7(example, seed, device="cpu", th=None) -> list[Outcome]:
         Criterion("lam_error", lam_error, "<=", th["C7.recovery.lam_error"])], params,
         _base_detail(run) | detail, start)
     start = time.perf_counter()
-    single = GenerativeProcess(lam=first, seed=seed)
+    single = _process(assume, lam=first, seed=seed)
     run = train(single, aninfonce(single), seed, device)
     score, _, detail = _score(run, group)
     control = _outcome("C7.control", "C7", "control", "AnInfoNCE (first family only)", "ensemble", group.name, [
@@ -334,7 +346,7 @@ def _scaled_lam_error(run: Run, lam, perm, p: float) -> float:
     return float((np.abs(scaled - np.asarray(lam)) / np.asarray(lam)).max())
 
 
-def case_c8(lam, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c8(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C8, anisotropic L1 (Laplace) on the box with a uniform marginal: the Lp AnInfoNCE (p = 1) recovers
     a signed permutation with per-axis scaling and offset **even across ties**, and λ̂_i |s_i| = λ_π(i).
     Control: the L2 critic (p = 2) on the same data keeps the rotation symmetry inside a tie (as on the
@@ -343,7 +355,7 @@ def case_c8(lam, seed, device="cpu", th=None) -> list[Outcome]:
 
     th = thresholds() if th is None else th
     group = Indeterminacy.signed_permutation(len(lam))
-    process = GenerativeProcess(lam=lam, space="box", conditional="laplace", seed=seed)
+    process = _process(assume, lam=lam, space="box", conditional="laplace", seed=seed)
     params = {"lam": list(lam), "seed": seed, "space": "box", "conditional": "laplace"}
     out = []
     for evidence, p in (("recovery", 1.0), ("control", 2.0)):
@@ -359,14 +371,14 @@ def case_c8(lam, seed, device="cpu", th=None) -> list[Outcome]:
     return out
 
 
-def case_c8_violation(lam, seed, device="cpu", th=None) -> list[Outcome]:
+def case_c8_violation(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C8's assumption violated: R^d latents with a standard normal (not uniform) marginal. The same
     criteria are recorded and reported, never asserted."""
     from .losses import LpAnInfoNCE
 
     th = thresholds() if th is None else th
     group = Indeterminacy.signed_permutation(len(lam))
-    process = GenerativeProcess(lam=lam, space="euclidean", conditional="laplace", seed=seed)
+    process = _process(assume, lam=lam, space="euclidean", conditional="laplace", seed=seed)
     start = time.perf_counter()
     run = train(process, LpAnInfoNCE(process.dim, p=1.0), seed, device, normalize=False)
     score, perm, detail = _score(run, group)
@@ -455,22 +467,31 @@ def draw_examples(case: Case, count: int, max_dim: int = 4, seed: int = 0) -> li
     return found
 
 
-def run_case(name: str, example, seed: int, device: str = "cpu", th: dict | None = None) -> list[Outcome]:
-    """Run one case on one example; a failure inside becomes an error record, not an exception."""
+def run_case(name: str, example, seed: int, device: str = "cpu", th: dict | None = None,
+             assume: dict | None = None) -> list[Outcome]:
+    """Run one case on one example; a failure inside becomes an error record, not an exception.
+    ``assume``: {"conditional": name, "mixing": name} replaces the default assumptions where they fit."""
     case = CASES[name]
     try:
-        return case.run(example, seed, device, th)
+        outcomes = case.run(example, seed, device, th, assume=assume)
+        for o in outcomes:
+            o.params |= {k: v for k, v in (assume or {}).items()}
+        return outcomes
     except Exception as err:  # noqa: BLE001 - recorded: the rest of the suite goes on
         return [Outcome(f"{name}.error", case.claim, "recovery", "-", "-", "-", [], {"example": repr(example),
                         "seed": seed}, error=f"{type(err).__name__}: {err}")]
 
 
 def _init_worker() -> None:
+    from .registry import load_entry_points
+
     torch.set_num_threads(1)  # the workers already use every core
+    load_entry_points()  # a spawned worker starts with the built-in registries only
 
 
 def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: int = 1, th: dict | None = None,
-             on_done: Callable[[tuple, list[Outcome]], None] | None = None) -> list[Outcome]:
+             on_done: Callable[[tuple, list[Outcome]], None] | None = None,
+             assume: dict | None = None) -> list[Outcome]:
     """Run (case name, example, seed) jobs, in ``workers`` processes when > 1; ``on_done`` sees each job's
     outcomes as soon as it finishes (so an interrupted run keeps what it did)."""
     outcomes: list[Outcome] = []
@@ -482,14 +503,14 @@ def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: 
 
     if workers <= 1:
         for job in jobs:
-            done(job, run_case(*job, device=device, th=th))
+            done(job, run_case(*job, device=device, th=th, assume=assume))
         return outcomes
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = multiprocessing.get_context("spawn")  # no forked torch thread pools
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(run_case, *job, device=device, th=th): job for job in jobs}
+        futures = {pool.submit(run_case, *job, device=device, th=th, assume=assume): job for job in jobs}
         for future in as_completed(futures):
             done(futures[future], future.result())
     return outcomes
