@@ -48,12 +48,20 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(n for n, c in suite.CASES.items() if "violation" not in n),
                         help="comma-separated cases (the violation runs are reported, never calibrated)")
     parser.add_argument("--seed", type=int, default=1, help="hypothesis seed for drawing the examples")
+    parser.add_argument("--max-dim", type=int, default=4, help="largest latent dimension drawn")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "calibration.json")
+    parser.add_argument("--summarize-only", action="store_true",
+                        help="recompute thresholds and summaries from the .jsonl of an earlier run")
     args = parser.parse_args()
+    raw = args.out.with_suffix(".jsonl")
+    if args.summarize_only:
+        records = [json.loads(line) for line in raw.read_text().splitlines() if line.strip()]
+        previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+        finish(records, args, previous.get("seconds", float("nan")))
+        return
 
     jobs = [(name, example, seed) for name in args.only.split(",")
-            for example, seed in suite.draw_examples(suite.CASES[name], args.examples, seed=args.seed)]
-    raw = args.out.with_suffix(".jsonl")
+            for example, seed in suite.draw_examples(suite.CASES[name], args.examples, args.max_dim, args.seed)]
     raw.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with raw.open("w") as stream:
@@ -67,13 +75,18 @@ def main() -> None:
                   + ", ".join(f"{o.case} " + " ".join(f"{c.metric}={c.value:.4f}" for c in o.criteria)
                               + (f" ERROR {o.error}" if o.error else "") for o in outcomes), flush=True)
         outcomes = suite.run_jobs(jobs, workers=args.workers, th=suite.RecordOnly(), on_done=on_done)
+    finish([o.to_dict() for o in outcomes], args, time.perf_counter() - start)
 
+
+def finish(records: list[dict], args, seconds: float) -> None:
+    """Thresholds from the recovery runs, rates for every metric; writes the JSON, the Markdown table and
+    idtheory/thresholds.json."""
     values: dict[str, list[float]] = defaultdict(list)
     ops: dict[str, str] = {}
-    for o in outcomes:
-        for c in o.criteria:
-            values[f"{o.case}.{c.metric}"].append(c.value)
-            ops[f"{o.case}.{c.metric}"] = c.op
+    for r in records:
+        for c in r["criteria"]:
+            values[f"{r['case']}.{c['metric']}"].append(c["value"])
+            ops[f"{r['case']}.{c['metric']}"] = c["op"]
     th = {key: threshold(v, ops[key]) for key, v in values.items() if ".recovery" in key}
     # A control scores against the threshold of the recovery check it contrasts with.
     control_key = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3": "C1.recovery.score",
@@ -87,9 +100,9 @@ def main() -> None:
         holds = v >= t if ops[key] == ">=" else v <= t
         summary[key] = {"n": len(v), "op": ops[key], "threshold": t, "min": v.min(), "median": float(np.median(v)),
                         "max": v.max(), "rate_criterion_holds": float(holds.mean())}
-    errors = [o.to_dict() for o in outcomes if o.error]
+    errors = [r for r in records if r.get("error")]
     report = {"examples_per_case": args.examples, "hypothesis_seed": args.seed, "z": Z99,
-              "seconds": time.perf_counter() - start, "thresholds": th, "summary": summary,
+              "seconds": seconds, "thresholds": th, "summary": summary,
               "values": values, "errors": errors}
     args.out.write_text(json.dumps(report, indent=1, default=float))
     # Merge: a run over some cases keeps the other cases' thresholds.
@@ -101,6 +114,19 @@ def main() -> None:
         "source": "benchmarks/calibrate.py; data in benchmarks/results/ (file per threshold in 'sources')",
         "examples_per_case": args.examples, "thresholds": dict(sorted((kept | th).items())),
         "sources": dict(sorted(sources.items()))}, indent=1) + "\n")
+    lines = [f"# Calibration: {args.out.name}", "",
+             f"`python benchmarks/calibrate.py --examples {args.examples} --only {args.only}` "
+             f"({report['seconds']:.0f} s, hypothesis seed {args.seed}). Thresholds: recovery runs only, "
+             f"log-normal deficit model, z = {Z99}. \"holds\" = share of runs whose metric meets the threshold: "
+             "for a recovery metric 1 - (false-failure rate), for a control the rate at which the stronger "
+             "claim would wrongly pass.", "",
+             "| metric | runs | threshold | min | median | max | criterion holds |", "|---|---|---|---|---|---|---|"]
+    for key, s in summary.items():
+        lines.append(f"| {key} | {s['n']} | {s['op']} {s['threshold']:.4f} | {s['min']:.4f} | {s['median']:.4f} | "
+                     f"{s['max']:.4f} | {100 * s['rate_criterion_holds']:.0f} % |")
+    if errors:
+        lines += ["", f"{len(errors)} run(s) raised: " + "; ".join(e["error"] for e in errors)]
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     for key, s in summary.items():
         print(f"{key:32s} n={s['n']:3d} {s['op']} {s['threshold']:.4f}  min {s['min']:.4f} median "
               f"{s['median']:.4f} max {s['max']:.4f}  criterion holds in {100 * s['rate_criterion_holds']:.0f}%")
