@@ -187,7 +187,9 @@ class LpAnInfoNCE(ContrastiveLoss):
         return self.log_lam.exp()
 
     def critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return -((a[:, None, :] - b[None, :, :]).abs() ** self.p) @ self.lam_hat
+        # Σ λ_i |a_i - b_i|^p = ‖λ^{1/p} ∘ (a - b)‖_p^p: one cdist, no (B, B, d) temporary
+        scale = self.lam_hat ** (1 / self.p)
+        return -torch.cdist(a * scale, b * scale, p=self.p) ** self.p
 
     def pair_critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return -((a - b).abs() ** self.p) @ self.lam_hat

@@ -152,3 +152,17 @@ def test_property_signed_permutations_are_exact_symmetries(element, lam, seed, n
     moved = AnInfoNCE(5, init=tuple(lam[i] for i in perm), negatives=negatives).double()
     with torch.no_grad():
         assert float(moved(a @ m.T, p @ m.T)) == pytest.approx(float(base(a, p)), rel=1e-9)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+def test_lp_critic_matches_its_formula(p):
+    from idtheory.losses import LpAnInfoNCE
+
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(2, 7, 3, generator=gen, dtype=torch.float64)
+    loss = LpAnInfoNCE(3, p=p, init=(0.5, 2.0, 7.0)).double()
+    naive = -((a[:, None, :] - b[None, :, :]).abs() ** p) @ torch.tensor([0.5, 2.0, 7.0], dtype=torch.float64)
+    assert torch.allclose(loss.critic(a, b), naive, atol=1e-10)
+    assert torch.allclose(loss.pair_critic(a, b), naive.diagonal(), atol=1e-10)
+    with pytest.raises(ValueError, match="p must be a finite number > 0"):
+        LpAnInfoNCE(3, p=0.0)
