@@ -44,3 +44,18 @@ def test_prove_json_and_markdown(tmp_path):
     assert {v["name"]: v["claim"] for v in verdicts} == {"isotropic": "C3", "ensembles": "C7"}
     assert all(v["proved"] and v["steps_verified"] == len(v["steps"]) for v in verdicts)
     assert md.read_text().startswith("# idtheory derivations")
+
+
+def test_check_and_validate_reject_bad_arguments_before_training():
+    cases = [
+        (["check", "--only", "C1,C9"], "unknown claim(s) ['C9']"),
+        (["check", "--profile", "fast"], "unknown profile 'fast'"),
+        (["check", "--conditional", "gauss"], "unknown conditional 'gauss'"),
+        (["validate", "no-such-loss"], "unknown loss 'no-such-loss'"),
+        (["validate", "aninfonce", "--processes", "distinct,spiral"], "unknown process family ['spiral']"),
+        (["validate", "aninfonce", "--claim", "rotation"], "unknown claim 'rotation'"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in " ".join(result.output.split()), (args, result.output)
