@@ -226,9 +226,9 @@ def check(
         outcomes = suite.proof_outcomes(claims)
         writer.add([o.to_dict() for o in outcomes])
         log(f"proofs: {sum(o.passed for o in outcomes)}/{len(outcomes)} proved")
-        outcomes = suite.symmetry_outcomes(claims)
+        outcomes = suite.symmetry_outcomes(claims) + suite.optimum_outcomes(claims)
         writer.add([o.to_dict() for o in outcomes])
-        log(f"symmetry: {sum(o.passed for o in outcomes)}/{len(outcomes)} as predicted")
+        log(f"symmetry and optimum: {sum(o.passed for o in outcomes)}/{len(outcomes)} as predicted")
         bar.update(task, description="training checks")
 
         def done(job, outcomes):
@@ -238,7 +238,7 @@ def check(
 
         suite.run_jobs(jobs, device=device, workers=workers, on_done=done, assume=assume or None)
     table = Table(title=f"idtheory check --profile {profile} ({time.perf_counter() - start:.0f} s)")
-    kinds = ("proof", "symmetry", "recovery", "control")
+    kinds = tuple(EVIDENCE_WORDS)
     table.add_column("claim")
     for k in kinds:
         table.add_column(EVIDENCE_WORDS[k])

@@ -43,9 +43,8 @@ class SignError(AnInfoNCE):
 class FrozenLambda(AnInfoNCE):
     """Λ̂ frozen at 1: InfoNCE with τ = 1/2 in disguise."""
 
-    def __init__(self, dim, **kwargs):
-        kwargs.update(init=1.0, learnable=False)
-        super().__init__(dim, **kwargs)
+    def __init__(self, dim, init=None, **kwargs):
+        super().__init__(dim, init=1.0, learnable=False, **kwargs)
 
 
 #: name -> (loss class, whether the encoder's outputs are normalized)

@@ -14,8 +14,8 @@ import numpy as np
 from .claims import CLAIMS
 
 #: what a passed piece of evidence is called in the summary table
-EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "recovery": "recovered",
-                  "control": "control failed as predicted"}
+EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "optimum": "stationary at the optimum",
+                  "recovery": "recovered", "control": "control failed as predicted", "violation": "reported"}
 
 
 def summary(records: list[dict]) -> dict[str, dict[str, str]]:
@@ -48,7 +48,7 @@ def _example_text(params: dict) -> str:
 
 
 def markdown(header: dict, records: list[dict]) -> str:
-    kinds = ["proof", "symmetry", "recovery", "control"]
+    kinds = list(EVIDENCE_WORDS)
     lines = ["# idtheory check report", ""]
     lines += [f"- **{k}**: {v}" for k, v in header.items()]
     lines += ["", "## Summary (passed / run)", "",

@@ -590,6 +590,24 @@ def symmetry_outcomes(claims: list[str] | None = None, seed: int = 0) -> list[Ou
     return out
 
 
+def optimum_outcomes(claims: list[str] | None = None, seed: int = 0, make_loss=None, name: str = "AnInfoNCE",
+                     ) -> list[Outcome]:
+    """C1's first step, numerically: at h = id and Λ̂ = Λ the expected gradient of the loss vanishes (the
+    optimal critic is the log density ratio for any number of negatives), and at Λ̂ = 1.5 Λ it does not."""
+    from .symmetry import check_optimum
+
+    if claims and "C1" not in claims:
+        return []
+    lam = (2.0, 3.2, 5.12)
+    make_loss = make_loss or (lambda lam_hat: AnInfoNCE(len(lam_hat), init=lam_hat, negatives="anchors"))
+    start = time.perf_counter()
+    result = check_optimum(make_loss, lam, seed)
+    criteria = [Criterion("t_at_optimum", result.at_optimum, "<=", 4.0),
+                Criterion("t_perturbed", result.perturbed, ">=", 10.0)]
+    return [Outcome("C1.optimum", "C1", "optimum", name, "distinct", "h = id, Λ̂ = Λ", criteria,
+                    {"lam": list(lam), "seed": seed}, seconds=time.perf_counter() - start)]
+
+
 # --- proofs, and the whole suite ---------------------------------------------------------------------
 
 

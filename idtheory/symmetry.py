@@ -104,3 +104,39 @@ def check_affine_symmetry(lam: Sequence[float], seed: int = 0, batch: int = 128,
         within = max(within, abs(value(new, lambda x, m=linear, b=shift: x @ m.T + b) - base))
     outside = abs(value(lam_t, lambda x: x + 0.3 * x * x) - base)
     return SymmetryResult("affine (C5)", within, outside)
+
+
+@dataclass(frozen=True)
+class OptimumResult:
+    at_optimum: float  # largest |t| of the mean gradient over the loss's parameters at Λ̂ = Λ, h = id
+    perturbed: float  # the same at Λ̂ = 1.5 Λ
+
+    def holds(self, noise: float = 4.0, signal: float = 10.0) -> bool:
+        """Stationary at the theory's optimum (|t| within noise) and not at a perturbed Λ̂."""
+        return self.at_optimum < noise and self.perturbed > signal
+
+
+def check_optimum(make_loss: Callable[[Sequence[float]], nn.Module], lam: Sequence[float], seed: int = 0,
+                  batch: int = 16, batches: int = 1500) -> OptimumResult:
+    """The theory's minimizer h = id, Λ̂ = Λ is a stationary point of the expected loss (C1: the optimal
+    critic is the log density ratio, for any number of negatives): the per-batch gradients w.r.t. the
+    loss's parameters average to zero within their standard error. ``make_loss(Λ̂)`` builds the loss with
+    its parameters at Λ̂ and the theory's anchor negatives. Small batches (few negatives) make deviations
+    from the optimal critic most visible (measured: the positive counted twice gives |t| = 12 with 15
+    negatives, 3.9 with 255, against 1.2 and 1.6 for AnInfoNCE)."""
+    process = GenerativeProcess(lam=tuple(lam))
+
+    def t_statistic(lam_hat) -> float:
+        sampler = process.sampler("cpu", seed=seed)
+        loss = make_loss(tuple(lam_hat)).double()
+        params = [p for p in loss.parameters()]
+        for p in params:
+            p.requires_grad_(True)
+        grads = []
+        for _ in range(batches):
+            z, zt = (t.double() for t in sampler.latent_pairs(batch))
+            grads.append(torch.cat([g.flatten() for g in torch.autograd.grad(loss(z, zt), params)]))
+        g = torch.stack(grads)
+        return float((g.mean(0).abs() / (g.std(0) / math.sqrt(batches) + 1e-300)).max())
+
+    return OptimumResult(t_statistic(lam), t_statistic([1.5 * v for v in lam]))
