@@ -217,10 +217,12 @@ def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume) -
         Criterion("lam_error", _lam_error(run.lam_hat, lam, perm), "<=", th[f"{claim}.recovery.lam_error"])],
         params, _base_detail(run) | detail, start)
     strong = Indeterminacy.signed_permutation(len(lam))
-    strong_score, _, strong_detail = _score(run, strong)
-    control = _outcome(f"{claim}.control", claim, "control", "AnInfoNCE", family, strong.name, [
+    _, _, strong_detail = _score(run, strong)
+    start = time.perf_counter()
+    strong_score, both = _stronger_group_in_both_runs(run, process, seed, device, strong)
+    control = _outcome(f"{claim}.control", claim, "control", "AnInfoNCE (two runs)", family, strong.name, [
         Criterion("score", strong_score, ">=", th["C1.recovery.score"])], params,
-        _base_detail(run) | strong_detail, start)
+        _base_detail(run) | strong_detail | both, start)
     return [recovery, control]
 
 
@@ -327,10 +329,28 @@ def case_c7(example, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     start = time.perf_counter()
     single = _process(assume, lam=first, seed=seed)
     run = train(single, aninfonce(single), seed, device)
-    score, _, detail = _score(run, group)
-    control = _outcome("C7.control", "C7", "control", "AnInfoNCE (first family only)", "ensemble", group.name, [
+    _, _, detail = _score(run, group)
+    score, both = _stronger_group_in_both_runs(run, single, seed, device, group)
+    detail |= both
+    control = _outcome("C7.control", "C7", "control", "AnInfoNCE (first family only, two runs)", "ensemble",
+                       group.name, [
         Criterion("score", score, ">=", th["C7.recovery.score"])], params, _base_detail(run) | detail, start)
     return [recovery, control]
+
+
+#: offset of the second training seed in the controls that need two runs
+SECOND_RUN = 7919
+
+
+def _stronger_group_in_both_runs(first: Run, process, seed, device, group: Indeterminacy) -> tuple[float, dict]:
+    """The controls of C2, C3 and C7 ask whether a stronger group than the theory allows is *identified*.
+    The theory says the extra rotation is arbitrary — set by the initialization — so a single run can land
+    near a signed permutation by chance (measured in calibration: C2 ≥ 0.8 in 4 of 20 single runs). Not
+    identified means not attained consistently: the control scores a second run from another
+    initialization too and keeps the smaller score."""
+    second = train(process, aninfonce(process), seed + SECOND_RUN, device)
+    scores = [_score(run, group)[0] for run in (first, second)]
+    return min(scores), {"stronger_group_scores": scores, "second_run_seed": seed + SECOND_RUN}
 
 
 def _scaled_lam_error(run: Run, lam, perm, p: float) -> float:
