@@ -90,3 +90,20 @@ def test_bad_input_is_named(call, exc, match):
 def test_cuda_request_without_cuda_is_a_clear_error():
     with pytest.raises(ValueError, match="device 'cuda' requested but CUDA is not available"):
         fit(GenerativeProcess(lam=(1.0, 2.0)), AnInfoNCE(2), TINY, device="cuda")
+
+
+def test_vmf_hard_negatives_have_the_right_concentration_and_train():
+    """q(z⁻|z) ∝ exp(β zᵀz⁻) on S²: E[zᵀz⁻] = coth β - 1/β; fit passes them as explicit negatives."""
+    import math
+
+    process = GenerativeProcess(lam=(2.0, 4.0, 8.0), hard_negative_beta=3.0, hard_negative_count=8)
+    sampler = process.sampler("cpu", seed=0)
+    z = sampler.latents(4000)
+    negatives = sampler.hard_negatives(z)
+    assert negatives.shape == (4000, 8, 3)
+    cos = (negatives * z[:, None, :]).sum(-1).mean().item()
+    assert abs(cos - (1 / math.tanh(3.0) - 1 / 3.0)) < 0.01
+    result = fit(process, AnInfoNCE(3), Budget(steps=20, batch=32, eval_every=10, eval_samples=256), seed=0)
+    assert len(result.history) == 2 and all(math.isfinite(r["loss"]) for r in result.history)
+    with pytest.raises(ValueError, match="hard_negative_beta must be a finite number > 0"):
+        GenerativeProcess(lam=(1.0, 2.0), hard_negative_beta=-1.0)
