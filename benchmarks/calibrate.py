@@ -8,7 +8,11 @@ controls, and sets each threshold from the recovery runs alone:
     a metric that must be low (Λ̂ error):      exp(μ + z σ) of ln(value)
 
 with z = 2.326, the one-sided 99 % normal quantile, so that a correct loss fails a check about 1 %
-of the time if the log-deficits are normal. Then it reports, per check, the measured false-failure
+of the time if the log-deficits are normal — kept within what "recovered" can mean: a score or R²
+threshold is at least 0.8 and a Λ̂-error threshold at most 0.3. (Training occasionally lands in a
+folded local minimum; such runs can make the log-normal fit wide enough to make a check vacuous, so
+the bounds win there, and the measured false-failure rate says how often it happens.)
+Then it reports, per check, the measured false-failure
 rate of the recovery runs and the rate at which each negative control fails as predicted.
 
     python benchmarks/calibrate.py --examples 20 --workers 2
@@ -30,15 +34,17 @@ import numpy as np
 from idtheory import suite
 
 Z99 = 2.326
+#: what "recovered" can mean at all: scores and R² at least this, relative Λ̂ errors at most this
+SCORE_FLOOR, ERROR_CEILING = 0.8, 0.3
 
 
 def threshold(values: list[float], op: str) -> float:
     v = np.asarray(values, dtype=float)
     if op == ">=":
         logs = np.log(np.clip(1 - v, 1e-6, None))
-        return float(1 - math.exp(logs.mean() + Z99 * logs.std(ddof=1)))
+        return max(SCORE_FLOOR, float(1 - math.exp(logs.mean() + Z99 * logs.std(ddof=1))))
     logs = np.log(np.clip(v, 1e-6, None))
-    return float(math.exp(logs.mean() + Z99 * logs.std(ddof=1)))
+    return min(ERROR_CEILING, float(math.exp(logs.mean() + Z99 * logs.std(ddof=1))))
 
 
 def main() -> None:
@@ -84,6 +90,8 @@ def finish(records: list[dict], args, seconds: float) -> None:
     values: dict[str, list[float]] = defaultdict(list)
     ops: dict[str, str] = {}
     for r in records:
+        # InfoNCE's C3 run was called a recovery when the first calibration ran; it is reported now
+        r["case"] = r["case"].replace("C3.recovery-infonce", "C3.reported-infonce")
         for c in r["criteria"]:
             values[f"{r['case']}.{c['metric']}"].append(c["value"])
             ops[f"{r['case']}.{c['metric']}"] = c["op"]
@@ -96,9 +104,14 @@ def finish(records: list[dict], args, seconds: float) -> None:
     for key, v in sorted(values.items()):
         v = np.asarray(v)
         case, metric = key.rsplit(".", 1)
-        t = th[key] if key in th else th[control_key[case.split(".")[0]]]
+        claim = case.split(".")[0]
+        t = th[key] if key in th else th[f"{claim}.recovery.{metric}"] if ".reported" in case \
+            else th[control_key[claim]]
+        if key == "C6.control.lam_error":  # C6's control compares each run with itself: error vs Λ ≤ vs Λ_eff
+            t = np.asarray(values["C6.recovery.lam_error"])
         holds = v >= t if ops[key] == ">=" else v <= t
-        summary[key] = {"n": len(v), "op": ops[key], "threshold": t, "min": v.min(), "median": float(np.median(v)),
+        shown = t if np.ndim(t) == 0 else "own run's error vs Λ_eff"
+        summary[key] = {"n": len(v), "op": ops[key], "threshold": shown, "min": v.min(), "median": float(np.median(v)),
                         "max": v.max(), "rate_criterion_holds": float(holds.mean())}
     errors = [r for r in records if r.get("error")]
     report = {"examples_per_case": args.examples, "hypothesis_seed": args.seed, "z": Z99,
@@ -117,18 +130,21 @@ def finish(records: list[dict], args, seconds: float) -> None:
     lines = [f"# Calibration: {args.out.name}", "",
              f"`python benchmarks/calibrate.py --examples {args.examples} --only {args.only}` "
              f"({report['seconds']:.0f} s, hypothesis seed {args.seed}). Thresholds: recovery runs only, "
-             f"log-normal deficit model, z = {Z99}. \"holds\" = share of runs whose metric meets the threshold: "
+             f"log-normal deficit model, z = {Z99}, bounded by {SCORE_FLOOR} / {ERROR_CEILING}. "
+             "\"holds\" = share of runs whose metric meets the threshold: "
              "for a recovery metric 1 - (false-failure rate), for a control the rate at which the stronger "
              "claim would wrongly pass.", "",
              "| metric | runs | threshold | min | median | max | criterion holds |", "|---|---|---|---|---|---|---|"]
     for key, s in summary.items():
-        lines.append(f"| {key} | {s['n']} | {s['op']} {s['threshold']:.4f} | {s['min']:.4f} | {s['median']:.4f} | "
+        shown = s["threshold"] if isinstance(s["threshold"], str) else f"{s['threshold']:.4f}"
+        lines.append(f"| {key} | {s['n']} | {s['op']} {shown} | {s['min']:.4f} | {s['median']:.4f} | "
                      f"{s['max']:.4f} | {100 * s['rate_criterion_holds']:.0f} % |")
     if errors:
         lines += ["", f"{len(errors)} run(s) raised: " + "; ".join(e["error"] for e in errors)]
     args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     for key, s in summary.items():
-        print(f"{key:32s} n={s['n']:3d} {s['op']} {s['threshold']:.4f}  min {s['min']:.4f} median "
+        shown = s["threshold"] if isinstance(s["threshold"], str) else f"{s['threshold']:.4f}"
+        print(f"{key:32s} n={s['n']:3d} {s['op']} {shown}  min {s['min']:.4f} median "
               f"{s['median']:.4f} max {s['max']:.4f}  criterion holds in {100 * s['rate_criterion_holds']:.0f}%")
 
 

@@ -15,7 +15,8 @@ from .claims import CLAIMS
 
 #: what a passed piece of evidence is called in the summary table
 EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "optimum": "stationary at the optimum",
-                  "recovery": "recovered", "control": "control failed as predicted", "violation": "reported"}
+                  "recovery": "recovered", "control": "control failed as predicted",
+                  "reported": "reported (not asserted)"}
 
 
 def summary(records: list[dict]) -> dict[str, dict[str, str]]:
