@@ -236,7 +236,7 @@ def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume) -
     start = time.perf_counter()
     strong_score, both = _stronger_group_in_both_runs(run, process, seed, device, strong)
     control = _outcome(f"{claim}.control", claim, "control", "AnInfoNCE (two runs)", family, strong.name, [
-        Criterion("score", strong_score, ">=", th["C1.recovery.score"])], params,
+        Criterion("worst_latent_score", strong_score, ">=", th["C1.recovery.score"])], params,
         _base_detail(run) | strong_detail | both, start)
     return [recovery, control]
 
@@ -351,7 +351,8 @@ def case_c7(example, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     detail |= both
     control = _outcome("C7.control", "C7", "control", "AnInfoNCE (first family only, two runs)", "ensemble",
                        group.name, [
-        Criterion("score", score, ">=", th["C7.recovery.score"])], params, _base_detail(run) | detail, start)
+        Criterion("worst_latent_score", score, ">=", th["C7.recovery.score"])], params, _base_detail(run) | detail,
+        start)
     return [recovery, control]
 
 
@@ -361,13 +362,17 @@ SECOND_RUN = 7919
 
 def _stronger_group_in_both_runs(first: Run, process, seed, device, group: Indeterminacy) -> tuple[float, dict]:
     """The controls of C2, C3 and C7 ask whether a stronger group than the theory allows is *identified*.
+
     The theory says the extra rotation is arbitrary — set by the initialization — so a single run can land
-    near a signed permutation by chance (measured in calibration, single runs at or above the C1
-    threshold: C2 6 of 20, C3 3 of 20). Not identified means not attained consistently: the control
-    scores a second run from another initialization too and keeps the smaller score."""
+    near the stronger group by chance: measured in calibration with the mean score, single runs reached
+    the C1 threshold in 6 of 20 (C2) and 3 of 20 (C3), and the first C7 family alone scored 0.74–0.96
+    over the refinement, because a mean over a block hides the one latent the stronger group would
+    single out. So the control asks for every latent (the worst latent's score under the stronger
+    group; a correct recovery has it within ~0.01 of the mean) and for two runs from different
+    initializations (not identified = not attained consistently), and keeps the smaller value."""
     second = train(process, aninfonce(process), seed + SECOND_RUN, device)
-    scores = [_score(run, group)[0] for run in (first, second)]
-    return min(scores), {"stronger_group_scores": scores, "second_run_seed": seed + SECOND_RUN}
+    worst = [float(group.score(run.z, run.h).within.min()) for run in (first, second)]
+    return min(worst), {"worst_latent_scores": worst, "second_run_seed": seed + SECOND_RUN}
 
 
 def _scaled_lam_error(run: Run, lam, perm, p: float) -> float:
