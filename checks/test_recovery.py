@@ -22,7 +22,8 @@ training = settings(max_examples=PROFILE.examples, phases=[Phase.explicit, Phase
 @given(data=st.data())
 def test_claim_recovery_and_controls(claim, data):
     if not suite.calibrated(claim):
-        pytest.skip(f"{claim} has no calibrated thresholds yet (benchmarks/calibrate.py --only {claim})")
+        to_calibrate = suite.CASES[claim].claim
+        pytest.skip(f"{claim} has no calibrated thresholds yet (benchmarks/calibrate.py --only {to_calibrate})")
     example = data.draw(suite.CASES[claim].examples(PROFILE.max_dim), label="example")
     seed = data.draw(st.integers(0, 2**16), label="seed")
     outcomes = suite.run_case(claim, example, seed)
