@@ -59,9 +59,13 @@ def _builtin() -> dict[str, object]:
     from .losses import AnInfoNCE, InfoNCE
 
     out: dict[str, object] = {"aninfonce": AnInfoNCE, "infonce": InfoNCE}
-    for name, (cls, normalize) in mutants.MUTANTS.items():
-        def make(dim, cls=cls):
+    def factory(cls):
+        def make(dim):  # one parameter named dim: the protocol's factory form
             return cls(dim)
+        return make
+
+    for name, (cls, normalize) in mutants.MUTANTS.items():
+        make = factory(cls)
         make.normalize_outputs = normalize
         make.identifies = "signed permutation"  # what they pretend to be
         out[f"broken:{name}"] = make

@@ -103,3 +103,11 @@ def test_measured_symmetry_tells_infonce_from_aninfonce():
     # is C5's offset b)
     assert an["translation"] < 1e-5 and math.isfinite(an["rotation"])
     assert np.isfinite(list(an.values())).all()
+
+
+def test_broken_losses_resolve_to_their_classes():
+    from idtheory.mutants import SignError
+
+    plugin = resolve_loss("broken:sign-error")
+    assert isinstance(plugin.make(3), SignError) and plugin.identifies == "signed permutation"
+    assert resolve_loss("broken:no-normalization").normalize is False
