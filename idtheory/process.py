@@ -84,7 +84,6 @@ class ProcessSampler:
         mixing_gen = torch.Generator(device=device).manual_seed(process.seed)
         self.mixing = build_mixing(process.mixing, process.dim, process.mixing_layers, mixing_gen).to(device)
         self.mixing.requires_grad_(False)
-        self.lam = torch.tensor(process.lam, device=device)
         self.spectra = [torch.tensor(lam, device=device) for lam in process.spectra]
         self.generator = torch.Generator(device=device).manual_seed(seed)
         self._marginal = SPACES[process.space]
@@ -97,7 +96,7 @@ class ProcessSampler:
 
     def latent_pairs(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.latents(n)
-        return z, self._conditional(z, self.lam, self.generator)
+        return z, self._conditional(z, self.spectra[0], self.generator)
 
     def positives(self, z: torch.Tensor) -> list[torch.Tensor]:
         """One positive per augmentation family for each anchor."""

@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 
 from .conditionals import CONDITIONAL_SPACES, CONDITIONALS
 from .mixing import MIXINGS
-from .spaces import BOUNDS, NON_UNIFORM, SPACES
+from .spaces import BOUNDS, SPACES
 
 
 def _check_name(name: str, registry: dict, kind: str) -> None:
@@ -46,17 +46,14 @@ def register_mixing(name: str, factory: Callable) -> None:
     MIXINGS[name] = factory
 
 
-def register_space(name: str, marginal: Callable, bounds: tuple[float, float] | None = None,
-                   uniform: bool = True) -> None:
-    """``marginal(n, dim, generator)`` samples p(z); ``uniform=False`` marks an assumption violation."""
+def register_space(name: str, marginal: Callable, bounds: tuple[float, float] | None = None) -> None:
+    """``marginal(n, dim, generator)`` samples p(z); ``bounds`` makes it a box for the conditionals."""
     _check_name(name, SPACES, "space")
     if not callable(marginal):
         raise ValueError(f"space {name!r}: the marginal must be callable, got {marginal!r}")
     SPACES[name] = marginal
     if bounds is not None:
         BOUNDS[name] = tuple(bounds)
-    if not uniform:
-        NON_UNIFORM.add(name)
 
 
 def load_entry_points() -> list[str]:

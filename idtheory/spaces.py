@@ -29,6 +29,4 @@ def _euclidean(n: int, dim: int, generator: torch.Generator) -> torch.Tensor:
 SPACES = {"sphere": _sphere, "box": _box, "euclidean": _euclidean}
 #: spaces that are boxes: conditionals are restricted to these bounds
 BOUNDS = {"box": (-1.0, 1.0)}
-#: spaces whose marginal is not uniform: the theory's assumption is violated (results are reported, not asserted)
-NON_UNIFORM = {"euclidean"}
 
