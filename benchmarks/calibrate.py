@@ -105,10 +105,11 @@ def finish(records: list[dict], args, seconds: float) -> None:
         v = np.asarray(v)
         case, metric = key.rsplit(".", 1)
         claim = case.split(".")[0]
-        t = th[key] if key in th else th[f"{claim}.recovery.{metric}"] if ".reported" in case \
-            else th[control_key[claim]]
-        if key == "C6.control.lam_error":  # C6's control compares each run with itself: error vs Λ ≤ vs Λ_eff
-            t = np.asarray(values["C6.recovery.lam_error"])
+        # A variant's recovery (C6.vmf-recovery) and a reported run use their claim's recovery thresholds.
+        borrows = ".reported" in case or case.endswith("-recovery")
+        t = th[key] if key in th else th[f"{claim}.recovery.{metric}"] if borrows else th[control_key[claim]]
+        if claim == "C6" and case.endswith("control"):  # each run against itself: error vs Λ ≤ vs Λ_eff
+            t = np.asarray(values[key.replace("control", "recovery")])
         holds = v >= t if ops[key] == ">=" else v <= t
         shown = t if np.ndim(t) == 0 else "own run's error vs Λ_eff"
         summary[key] = {"n": len(v), "op": ops[key], "threshold": shown, "min": v.min(), "median": float(np.median(v)),

@@ -95,21 +95,49 @@ class ContrastiveLoss(nn.Module):
 
 
 class InfoNCE(ContrastiveLoss):
-    """InfoNCE with the cosine critic aᵀb/τ (for sphere-normalized outputs). Fixed temperature."""
+    """InfoNCE with the cosine critic aᵀb/τ (for sphere-normalized outputs).
+
+    ``learn_tau=True`` trains τ with the encoder (ln(1/τ) is the parameter, starting at ``tau``), as
+    CLIP does: the critic then equals AnInfoNCE's with Λ̂ = I/(2τ) up to a constant — isotropic, so it
+    can match an isotropic conditional (C3) but no anisotropic one (C1, C4). A fixed τ far above the
+    conditional's 1/(2κ) lets small encoders fold a latent (measured: τ = 0.1 folded in d = 3–4);
+    starting soft (τ = 0.5) and learning avoids that, like AnInfoNCE's ``init="low"``.
+    """
 
     identifies = "orthogonal"  # C3: any rotation; under anisotropy it is misspecified (C4)
 
-    def __init__(self, tau: float = 0.1, negatives: str = "both", hard_beta: float = 0.0):
+    def __init__(self, tau: float = 0.1, negatives: str = "both", hard_beta: float = 0.0,
+                 learn_tau: bool = False):
         super().__init__(negatives, hard_beta)
         if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau > 0):
             raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
-        self.tau = float(tau)
+        self._fixed_tau = None if learn_tau else float(tau)
+        self.log_inverse_tau = nn.Parameter(torch.tensor(math.log(1 / tau))) if learn_tau else None
+
+    @property
+    def tau(self) -> float:
+        return self._fixed_tau if self._fixed_tau is not None else float(torch.exp(-self.log_inverse_tau.detach()))
+
+    @property
+    def lam_hat(self) -> torch.Tensor | None:
+        """The learned critic as an isotropic Λ̂ = I/(2τ) (a scalar); None while τ is fixed."""
+        return None if self.log_inverse_tau is None else 0.5 * self.log_inverse_tau.exp()
+
+    @property
+    def concentration(self) -> float:
+        """1/(2τ): the κ of the vMF conditional this critic matches (paper convention, as Λ̂)."""
+        return 0.5 / self.tau
+
+    def _scale(self, scores: torch.Tensor) -> torch.Tensor:
+        if self._fixed_tau is not None:
+            return scores / self._fixed_tau
+        return scores * self.log_inverse_tau.exp()
 
     def critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return a @ b.T / self.tau
+        return self._scale(a @ b.T)
 
     def pair_critic(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return (a * b).sum(1) / self.tau
+        return self._scale((a * b).sum(1))
 
 
 #: named Λ̂ initializations: log-spaced over (low, high)

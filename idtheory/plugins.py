@@ -15,7 +15,8 @@ for every run), or any other callable (wrapped; it then has no parameters). Opti
 * ``identifies``: the indeterminacy the loss claims on distinct anisotropic spectra — ``"signed
   permutation"``, ``"block-orthogonal"``, ``"orthogonal"`` or ``"linear"``;
 * ``normalize_outputs``: False to train the encoder without projecting onto the sphere (default True);
-* ``lam_hat``: a learned positive diagonal (d,), compared with Λ after training.
+* ``lam_hat``: a learned positive diagonal (d,), compared with Λ after training — or a scalar, an
+  isotropic Λ̂ = λ̂ I (the registered ``infonce``'s learned 1/(2τ)).
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ def _builtin() -> dict[str, object]:
     from . import mutants
     from .losses import AnInfoNCE, InfoNCE
 
-    out: dict[str, object] = {"aninfonce": AnInfoNCE, "infonce": InfoNCE}
+    def infonce(dim):  # noqa: ARG001 - the protocol's factory form; InfoNCE works in any dimension
+        """InfoNCE with a learned temperature starting soft (τ = 0.5): see :class:`InfoNCE`."""
+        return InfoNCE(tau=0.5, learn_tau=True)
+
+    infonce.identifies = InfoNCE.identifies
+    out: dict[str, object] = {"aninfonce": AnInfoNCE, "infonce": infonce}
     def factory(cls):
         def make(dim):  # one parameter named dim: the protocol's factory form
             return cls(dim)

@@ -155,7 +155,7 @@ def fit(
         a = encoder(data.observe(z))
         positives = [encoder(data.observe(z_tilde)) for z_tilde in data.positives(z)]
         args = [a, positives if families > 1 else positives[0]]
-        if process.hard_negative_beta is not None:
+        if process.hard_negative_beta is not None and step >= (budget.late_step or 1):
             z_neg = data.hard_negatives(z)
             args.append(encoder(data.observe(z_neg.reshape(-1, dim))).reshape(z_neg.shape))
         value = loss(*args)

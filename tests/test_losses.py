@@ -78,6 +78,21 @@ def test_isotropic_aninfonce_is_infonce_with_tau_half_inverse_kappa(negatives):
     assert float(an(a, p)) == pytest.approx(float(InfoNCE(1 / (2 * kappa), negatives)(a, p)), rel=1e-10)
 
 
+def test_learned_temperature_is_the_isotropic_aninfonce_and_trains():
+    a, p = sphere(20, 5, 6), sphere(20, 5, 7)
+    info = InfoNCE(0.5, learn_tau=True).double()
+    assert [n for n, _ in info.named_parameters()] == ["log_inverse_tau"]
+    assert float(info.lam_hat) == pytest.approx(1.0) and info.concentration == pytest.approx(1.0)
+    an = AnInfoNCE(5, init=1.0).double()
+    info.log_inverse_tau.data.copy_(torch.log(2 * an.lam_hat[0]))  # the same float32-stored value in both
+    assert float(info(a, p)) == pytest.approx(float(an(a, p)), rel=1e-10)
+    with torch.enable_grad():
+        info(a, p).backward()
+    assert info.log_inverse_tau.grad is not None and info.log_inverse_tau.grad != 0
+    fixed = InfoNCE(0.5)
+    assert list(fixed.parameters()) == [] and fixed.lam_hat is None and fixed.tau == 0.5
+
+
 @pytest.mark.parametrize("negatives", ["anchors", "both"])
 def test_signed_permutation_with_permuted_lambda_leaves_aninfonce_unchanged(negatives):
     d = 6
