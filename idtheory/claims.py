@@ -61,6 +61,16 @@ def hard_negative_spectrum(lam: Sequence[float], beta: float) -> tuple[float, ..
     return tuple(v - beta / 2 for v in lam)
 
 
+def lp_scales(lam: Sequence, lam_hat: Sequence, p: float) -> tuple:
+    """C8: the per-axis scales |s_i| = (λ_i / λ̂_i)^{1/p} of the optimum h = P diag(s) z + b, for λ̂ matched
+    to λ (output i on latent i); exact (sympy Rationals) for sympy or integer input."""
+    if len(lam) != len(lam_hat):
+        raise ValueError(f"lam has {len(lam)} entries but lam_hat has {len(lam_hat)}")
+    if all(isinstance(v, (int, sp.Basic)) for v in (*lam, *lam_hat, p)):
+        return tuple((sp.sympify(a) / b) ** sp.Rational(1, p) for a, b in zip(lam, lam_hat))
+    return tuple((a / b) ** (1 / p) for a, b in zip(lam, lam_hat))
+
+
 def aninfonce_critic(a: sp.Matrix, b: sp.Matrix, lam: sp.Matrix) -> sp.Expr:
     """The AnInfoNCE critic -(a-b)ᵀ diag(λ) (a-b), symbolically."""
     diff = a - b
