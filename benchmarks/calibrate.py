@@ -96,6 +96,9 @@ def finish(records: list[dict], args, seconds: float) -> None:
             values[f"{r['case']}.{c['metric']}"].append(c["value"])
             ops[f"{r['case']}.{c['metric']}"] = c["op"]
     th = {key: threshold(v, ops[key]) for key, v in values.items() if ".recovery" in key}
+    # Merge: a run over some cases keeps the other cases' thresholds (and a variant borrows them).
+    stored = json.loads(suite.THRESHOLDS_PATH.read_text()) if suite.THRESHOLDS_PATH.exists() else {}
+    known = stored.get("thresholds", {}) | th
     # A control scores against the threshold of the recovery check it contrasts with.
     control_key = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3": "C1.recovery.score",
                    "C4": "C4.recovery.style_r2", "C5": "C1.recovery.score", "C6": "C6.recovery.lam_error",
@@ -107,7 +110,8 @@ def finish(records: list[dict], args, seconds: float) -> None:
         claim = case.split(".")[0]
         # A variant's recovery (C6.vmf-recovery) and a reported run use their claim's recovery thresholds.
         borrows = ".reported" in case or case.endswith("-recovery")
-        t = th[key] if key in th else th[f"{claim}.recovery.{metric}"] if borrows else th[control_key[claim]]
+        t = known[key] if key in known else known[f"{claim}.recovery.{metric}"] if borrows \
+            else known[control_key[claim]]
         if claim == "C6" and case.endswith("control"):  # each run against itself: error vs Λ ≤ vs Λ_eff
             t = np.asarray(values[key.replace("control", "recovery")])
         holds = v >= t if ops[key] == ">=" else v <= t
@@ -119,15 +123,12 @@ def finish(records: list[dict], args, seconds: float) -> None:
               "seconds": seconds, "thresholds": th, "summary": summary,
               "values": values, "errors": errors}
     args.out.write_text(json.dumps(report, indent=1, default=float))
-    # Merge: a run over some cases keeps the other cases' thresholds.
-    kept = json.loads(suite.THRESHOLDS_PATH.read_text())["thresholds"] if suite.THRESHOLDS_PATH.exists() else {}
-    sources = {k: str(args.out.name) for k in th}
-    if suite.THRESHOLDS_PATH.exists():
-        sources = json.loads(suite.THRESHOLDS_PATH.read_text()).get("sources", {}) | sources
-    suite.THRESHOLDS_PATH.write_text(json.dumps({
-        "source": "benchmarks/calibrate.py; data in benchmarks/results/ (file per threshold in 'sources')",
-        "examples_per_case": args.examples, "thresholds": dict(sorted((kept | th).items())),
-        "sources": dict(sorted(sources.items()))}, indent=1) + "\n")
+    if th:
+        sources = stored.get("sources", {}) | {k: str(args.out.name) for k in th}
+        suite.THRESHOLDS_PATH.write_text(json.dumps({
+            "source": "benchmarks/calibrate.py; data in benchmarks/results/ (file per threshold in 'sources')",
+            "examples_per_case": args.examples, "thresholds": dict(sorted(known.items())),
+            "sources": dict(sorted(sources.items()))}, indent=1) + "\n")
     lines = [f"# Calibration: {args.out.name}", "",
              f"`python benchmarks/calibrate.py --examples {args.examples} --only {args.only}` "
              f"({report['seconds']:.0f} s, hypothesis seed {args.seed}). Thresholds: recovery runs only, "
