@@ -21,6 +21,9 @@ def test_registered_names_and_module_references():
     assert isinstance(an.make(3), AnInfoNCE) and an.identifies == "signed permutation" and an.normalize
     info = resolve_loss("idtheory.losses:InfoNCE")
     assert isinstance(info.make(3), InfoNCE) and info.identifies == "orthogonal"
+    learned = resolve_loss("infonce")  # the registered InfoNCE learns its temperature, starting at 0.5
+    loss = learned.make(3)
+    assert learned.identifies == "orthogonal" and loss.tau == pytest.approx(0.5) and len(list(loss.parameters())) == 1
     assert resolve_loss("broken:no-normalization").normalize is False
 
 

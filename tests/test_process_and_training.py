@@ -105,5 +105,15 @@ def test_vmf_hard_negatives_have_the_right_concentration_and_train():
     assert abs(cos - (1 / math.tanh(3.0) - 1 / 3.0)) < 0.01
     result = fit(process, AnInfoNCE(3), Budget(steps=20, batch=32, eval_every=10, eval_samples=256), seed=0)
     assert len(result.history) == 2 and all(math.isfinite(r["loss"]) for r in result.history)
+    # In-batch negatives warm the encoder up; the explicit ones replace them from ``late_from`` on.
+    calls = []
+
+    class Spy(AnInfoNCE):
+        def forward(self, a, p, negatives=None):
+            calls.append(negatives is not None)
+            return super().forward(a, p, negatives)
+
+    fit(process, Spy(3), Budget(steps=8, batch=16, eval_every=8, eval_samples=64, late_from=0.25), seed=0)
+    assert calls == [False] * 2 + [True] * 6
     with pytest.raises(ValueError, match="hard_negative_beta must be a finite number > 0"):
         GenerativeProcess(lam=(1.0, 2.0), hard_negative_beta=-1.0)
