@@ -13,7 +13,7 @@ from .losses import AnInfoNCE, ContrastiveLoss, EnsembleAnInfoNCE, InfoNCE, LpAn
 from .metrics import block_recovery, lam_recovery, mcc, r2, r2_per_latent
 from .plugins import resolve_loss
 from .process import GenerativeProcess
-from .registry import register_conditional, register_mixing, register_space
+from .registry import register_conditional, register_mixing, register_space, register_spectra
 from .reproduce import EXPERIMENTS, reproduce
 from .suite import CASES, run_case
 from .training import BUDGETS, Budget, Fit, fit
@@ -34,6 +34,7 @@ __all__ = [
     "register_conditional",
     "register_mixing",
     "register_space",
+    "register_spectra",
     "resolve_loss",
     "run_case",
     "BUDGETS",

@@ -265,7 +265,7 @@ def check(
 def validate(
     loss: str = typer.Argument(..., help="a registered name, package.module:object or path/to/file.py:object"),
     processes: Optional[str] = typer.Option(None, help="comma-separated families: distinct,tied,isotropic,"
-                                            "content-style (default: all)"),
+                                            "content-style and registered spectrum families (default: all)"),
     claim: Optional[str] = typer.Option(None, help="the group the loss claims on distinct spectra (default: its "
                                         "`identifies` attribute): signed permutation | block-orthogonal | "
                                         "orthogonal | linear"),
@@ -281,15 +281,17 @@ def validate(
 
     from . import suite
     from .plugins import GROUPS, resolve_loss
-    from .validation import FAMILIES, check_loss, summarize
+    from .registry import load_entry_points
+    from .validation import all_families, check_loss, summarize
 
     start = time.perf_counter()
     try:
         plugin = resolve_loss(loss)
-        families = [f.strip() for f in processes.split(",")] if processes else list(FAMILIES)
-        unknown = [f for f in families if f not in FAMILIES]
+        load_entry_points()  # registered spectrum families are process families too
+        families = [f.strip() for f in processes.split(",")] if processes else all_families()
+        unknown = [f for f in families if f not in all_families()]
         if unknown:
-            raise ValueError(f"unknown process family {unknown}; allowed: {', '.join(FAMILIES)}")
+            raise ValueError(f"unknown process family {unknown}; allowed: {', '.join(all_families())}")
         declared = claim or plugin.identifies
         if declared is not None and declared not in GROUPS:
             raise ValueError(f"unknown claim {declared!r}; allowed: {', '.join(map(repr, GROUPS))}")

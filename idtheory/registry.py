@@ -7,6 +7,9 @@ Entry-point groups (``[project.entry-points."<group>"]`` in the plug-in package'
   may carry a ``spaces`` attribute (default ``("sphere",)``);
 * ``idtheory.mixings``: ``name = "pkg.module:factory"``, ``factory(dim, layers, generator) -> module``;
 * ``idtheory.spaces``: ``name = "pkg.module:marginal"``, ``marginal(n, dim, generator)``;
+* ``idtheory.spectra``: ``name = "pkg.module:family"``, a hypothesis strategy of spectra Λ, or
+  ``family(max_dim)`` returning one — a process family of ``idtheory validate``, whose result is compared
+  with the group C1–C3 predict for each drawn Λ;
 * ``idtheory.losses``: see :mod:`idtheory.plugins`.
 """
 
@@ -15,9 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
+from hypothesis.strategies import SearchStrategy
+
 from .conditionals import CONDITIONAL_SPACES, CONDITIONALS
 from .mixing import MIXINGS
 from .spaces import BOUNDS, SPACES
+
+#: registered spectrum families: name -> (max_dim -> hypothesis strategy of spectra)
+SPECTRA: dict[str, Callable[[int], SearchStrategy]] = {}
 
 
 def _check_name(name: str, registry: dict, kind: str) -> None:
@@ -56,6 +64,21 @@ def register_space(name: str, marginal: Callable, bounds: tuple[float, float] | 
         BOUNDS[name] = tuple(bounds)
 
 
+def register_spectra(name: str, family: SearchStrategy | Callable[[int], SearchStrategy]) -> None:
+    """A family of spectra Λ for identifiability profiles: a hypothesis strategy drawing sequences of
+    positive λ, or ``family(max_dim)`` returning one (to respect ``--max-dim``)."""
+    from .validation import FAMILIES
+
+    _check_name(name, SPECTRA | dict.fromkeys(FAMILIES), "spectrum family")
+    if isinstance(family, SearchStrategy):
+        strategy = family
+        family = lambda max_dim: strategy  # noqa: E731 - the same strategy at every max_dim
+    elif not callable(family):
+        raise ValueError(f"spectrum family {name!r}: needs a hypothesis strategy or a callable max_dim -> "
+                         f"strategy, got {family!r}")
+    SPECTRA[name] = family
+
+
 def load_entry_points() -> list[str]:
     """Register every assumption that installed packages declare; returns what was added."""
     added = []
@@ -63,7 +86,8 @@ def load_entry_points() -> list[str]:
             ("idtheory.spaces", SPACES, lambda n, o: register_space(n, o)),
             ("idtheory.conditionals", CONDITIONALS,
              lambda n, o: register_conditional(n, o, getattr(o, "spaces", ("sphere",)))),
-            ("idtheory.mixings", MIXINGS, register_mixing)):
+            ("idtheory.mixings", MIXINGS, register_mixing),
+            ("idtheory.spectra", SPECTRA, register_spectra)):
         for ep in entry_points(group=group):
             if ep.name not in registry:
                 register(ep.name, ep.load())

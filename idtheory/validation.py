@@ -28,8 +28,26 @@ from .indeterminacy import Indeterminacy
 from .plugins import LossPlugin, resolve_loss
 from .process import GenerativeProcess
 
-#: process family -> the suite case whose strategy draws its examples
+#: built-in process family -> the suite case whose strategy draws its examples (more: register_spectra)
 FAMILIES = {"distinct": "C1", "tied": "C2", "isotropic": "C3", "content-style": "C4"}
+
+
+def all_families() -> list[str]:
+    """The built-in process families, then the registered spectrum families."""
+    from .registry import SPECTRA
+
+    return [*FAMILIES, *SPECTRA]
+
+
+def family_case(name: str) -> suite.Case:
+    """The case whose strategy draws a family's spectra (a registered family gets a case of its own)."""
+    from . import _validate
+    from .registry import SPECTRA
+
+    _validate.choice(name, tuple(all_families()), "process family")
+    if name in FAMILIES:
+        return suite.CASES[FAMILIES[name]]
+    return suite.Case(name, "profile", profile_one, SPECTRA[name])
 
 
 @dataclass
@@ -121,15 +139,12 @@ def check_loss(loss, families: list[str] | None = None, examples: int = 1, max_d
 
     Runs ``examples`` drawn examples per family; with ``workers`` > 1 and a reference string, in parallel
     processes. ``on_done`` sees each record as it finishes."""
-    from . import _validate
-
     plugin = resolve_loss(loss)
-    families = families or list(FAMILIES)
-    for f in families:
-        _validate.choice(f, tuple(FAMILIES), "process family")
+    chosen = families or all_families()
+    cases = {f: family_case(f) for f in chosen}
     th = suite.thresholds()
-    jobs = [(f, example, s) for f in families
-            for example, s in suite.draw_examples(suite.CASES[FAMILIES[f]], examples, max_dim, seed)]
+    jobs = [(f, example, s) for f in chosen
+            for example, s in suite.draw_examples(cases[f], examples, max_dim, seed)]
     records: list[ProfileRecord] = []
 
     def done(record):

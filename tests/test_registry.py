@@ -56,3 +56,30 @@ def test_laplace_on_the_box_stays_inside_and_has_the_right_scale():
     assert edge.max() <= 1.0 and edge.min() >= -1.0
     with pytest.raises(ValueError, match="conditional 'exact' is defined on sphere"):
         GenerativeProcess(lam=(1.0, 2.0), space="box")
+
+
+def test_a_registered_spectrum_family_is_a_process_family_of_validate():
+    from hypothesis import strategies as st
+
+    from idtheory.registry import SPECTRA, register_spectra
+    from idtheory.validation import all_families, check_loss
+
+    register_spectra("test-doubling", st.sampled_from([(1.5, 3.0, 6.0), (2.0, 4.0, 8.0, 16.0)]))
+    try:
+        assert all_families()[-1] == "test-doubling"
+        with pytest.raises(ValueError, match="already registered"):
+            register_spectra("distinct", st.just((1.0, 2.0)))
+        with pytest.raises(ValueError, match="needs a hypothesis strategy or a callable"):
+            register_spectra("test-bad", (1.0, 2.0))
+
+        def boom(a, p):  # fails at the first step: the family is drawn and wired without a training
+            raise RuntimeError("boom")
+
+        records = check_loss(boom, families=["test-doubling"], examples=2)
+        assert [r.family for r in records] == ["test-doubling"] * 2
+        assert {tuple(r.lam) for r in records} == {(1.5, 3.0, 6.0), (2.0, 4.0, 8.0, 16.0)}
+        assert all("RuntimeError: boom" in r.error for r in records)
+        with pytest.raises(ValueError, match="unknown process family 'nope'.*test-doubling"):
+            check_loss(boom, families=["nope"])
+    finally:
+        SPECTRA.pop("test-doubling")
