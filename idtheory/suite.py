@@ -250,20 +250,24 @@ def case_c2(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
 
 
 def case_c3(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
-    """C3, Λ = κI: AnInfoNCE and InfoNCE (τ = 1/(2κ)) both recover z up to a rotation, Λ̂ = κI; a signed
-    permutation is not attained (control)."""
+    """C3, Λ = κI: AnInfoNCE and InfoNCE both recover z up to a rotation, with Λ̂ = κI and 1/(2τ̂) = κ;
+    a signed permutation is not attained (control)."""
     th = thresholds() if th is None else th
     out = _recovery_and_stronger_group("C3", "isotropic", lam, seed, device, th, assume)
     process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     start = time.perf_counter()
-    run = train(process, infonce(process), seed, device)
+    # InfoNCE learns its temperature from a soft start: at a fixed τ = 1/(2κ) (down to 0.05 here) small
+    # encoders fold a latent — 8 of 20 runs in the first calibration, orthogonal score 0.67–0.89; see
+    # benchmarks/infonce_temperature.py. Same claim, group and metrics: it borrows C3's thresholds.
+    run = train(process, InfoNCE(tau=0.5, learn_tau=True), seed, device)
     score, _, detail = _score(run, group)
-    # Reported, not asserted: InfoNCE at τ = 1/(2κ) (down to 0.05 here) folds a latent in small d in 8 of
-    # 20 calibration runs (orthogonal score 0.67–0.89) — an optimization failure, not the theory's.
-    out.append(_outcome("C3.reported-infonce", "C3", "reported", "InfoNCE", "isotropic", group.name, [
-        Criterion("score", score, ">=", th["C3.recovery.score"])], {"lam": list(lam), "seed": seed},
-        _base_detail(run) | detail, start))
+    kappa_error = abs(run.loss.concentration - lam[0]) / lam[0]
+    out.append(_outcome("C3.infonce-recovery", "C3", "recovery", "InfoNCE (learned τ)", "isotropic", group.name, [
+        Criterion("score", score, ">=", th["C3.recovery.score"]),
+        Criterion("lam_error", kappa_error, "<=", th["C3.recovery.lam_error"])],
+        {"lam": list(lam), "seed": seed}, _base_detail(run) | detail | {"concentration": run.loss.concentration},
+        start))
     return out
 
 
