@@ -20,7 +20,7 @@ from idtheory.losses import InfoNCE
 from idtheory.process import GenerativeProcess
 
 EXAMPLES = [((4.0,) * 3, 1), ((7.0,) * 4, 2), ((3.0,) * 4, 3), ((9.0,) * 3, 4)]
-VARIANTS = {"fixed tau 0.1": lambda: InfoNCE(0.1), "learned from tau 0.5": lambda: InfoNCE(0.5, learn_tau=True)}
+VARIANTS = {"fixed tau 0.1": lambda: InfoNCE(0.1), "learned from tau 0.5": InfoNCE.learned}
 
 
 def main():

@@ -114,6 +114,11 @@ class InfoNCE(ContrastiveLoss):
         self._fixed_tau = None if learn_tau else float(tau)
         self.log_inverse_tau = nn.Parameter(torch.tensor(math.log(1 / tau))) if learn_tau else None
 
+    @classmethod
+    def learned(cls, start: float = 0.5, **kwargs) -> InfoNCE:
+        """InfoNCE whose temperature is trained from a soft ``start`` (the registered ``infonce``)."""
+        return cls(tau=start, learn_tau=True, **kwargs)
+
     @property
     def tau(self) -> float:
         return self._fixed_tau if self._fixed_tau is not None else float(torch.exp(-self.log_inverse_tau.detach()))

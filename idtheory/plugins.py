@@ -60,8 +60,7 @@ def _builtin() -> dict[str, object]:
     from .losses import AnInfoNCE, InfoNCE
 
     def infonce(dim):  # noqa: ARG001 - the protocol's factory form; InfoNCE works in any dimension
-        """InfoNCE with a learned temperature starting soft (τ = 0.5): see :class:`InfoNCE`."""
-        return InfoNCE(tau=0.5, learn_tau=True)
+        return InfoNCE.learned()
 
     infonce.identifies = InfoNCE.identifies
     out: dict[str, object] = {"aninfonce": AnInfoNCE, "infonce": infonce}

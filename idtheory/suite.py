@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from . import metrics, strategies
+from . import _validate, metrics, strategies
 from .claims import ensemble_group, hard_negative_spectrum, predicted_group
 from .indeterminacy import Indeterminacy
 from .losses import AnInfoNCE, EnsembleAnInfoNCE, InfoNCE
@@ -260,7 +260,7 @@ def case_c3(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     # InfoNCE learns its temperature from a soft start: at a fixed τ = 1/(2κ) (down to 0.05 here) small
     # encoders fold a latent — 8 of 20 runs in the first calibration, orthogonal score 0.67–0.89; see
     # benchmarks/infonce_temperature.py. Same claim, group and metrics: it borrows C3's thresholds.
-    run = train(process, InfoNCE(tau=0.5, learn_tau=True), seed, device)
+    run = train(process, InfoNCE.learned(), seed, device)
     score, _, detail = _score(run, group)
     kappa_error = abs(run.loss.concentration - lam[0]) / lam[0]
     out.append(_outcome("C3.infonce-recovery", "C3", "recovery", "InfoNCE (learned τ)", "isotropic", group.name, [
@@ -320,6 +320,7 @@ def case_c6(example, seed, device="cpu", th=None, assume=None, estimator: str = 
       R² 0.665); so, like the anchor negatives of every check, they replace the in-batch negatives
       after the first quarter of training (``Budget.late_from``). Same criteria and thresholds as C6.
     """
+    _validate.choice(estimator, ("weighted", "vmf"), "hard-negative estimator")
     th = thresholds() if th is None else th
     lam, beta = example
     group = predicted_group(lam)

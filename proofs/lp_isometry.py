@@ -88,7 +88,8 @@ def derivations():
             Step("The identities at δ = t(e₁ + e₂) and t(e₁ - e₂), minus twice those at t e₁ and t e₂, give "
                  "t Σ_i λ̂_i excess(a_i1, a_i2) = 2t(λ₁+λ₂) - 2t(λ₁+λ₂) = 0; each term is ≤ 0 and λ̂_i > 0, so "
                  "every row has a_i1 a_i2 = 0: with A invertible, A = P diag(s).",
-                 at(t, t) + at(t, -t) - 2 * at(t, 0) - 2 * at(0, t), t * sum(lh[i] * excess(*rows[i]) for i in range(2))),
+                 at(t, t) + at(t, -t) - 2 * at(t, 0) - 2 * at(0, t),
+                 t * sum(lh[i] * excess(*rows[i]) for i in range(2))),
             Step("For A = diag(s) (P = I; a permutation relabels the outputs) the identity is "
                  "Σ_i (λ̂_i |s_i| - λ_i) |δ_i| = 0 for all δ, i.e. λ̂_i |s_i| = λ_i.",
                  weighted_l1(lh, diag * delta) - weighted_l1(lam, delta),
