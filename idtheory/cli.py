@@ -282,16 +282,15 @@ def validate(
     from . import suite
     from .plugins import GROUPS, resolve_loss
     from .registry import load_entry_points
-    from .validation import all_families, check_loss, summarize
+    from .validation import all_families, check_loss, family_case, summarize
 
     start = time.perf_counter()
     try:
         plugin = resolve_loss(loss)
         load_entry_points()  # registered spectrum families are process families too
         families = [f.strip() for f in processes.split(",")] if processes else all_families()
-        unknown = [f for f in families if f not in all_families()]
-        if unknown:
-            raise ValueError(f"unknown process family {unknown}; allowed: {', '.join(all_families())}")
+        for f in families:
+            family_case(f)  # an unknown name is an error here, before any training
         declared = claim or plugin.identifies
         if declared is not None and declared not in GROUPS:
             raise ValueError(f"unknown claim {declared!r}; allowed: {', '.join(map(repr, GROUPS))}")

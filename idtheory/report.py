@@ -117,10 +117,8 @@ def plot(record: dict, path: Path) -> bool:
     lam_hat = detail.get("lam_hat")
     ax = axes[2]
     if lam_hat is not None:
-        spectra = [record["params"]["lam"], *record["params"].get("families", [])]
         rows = np.atleast_2d(np.asarray(lam_hat, dtype=float))
-        if rows.size == 1:  # a learned temperature: the isotropic Λ̂ = λ̂ I
-            rows = np.full((1, len(spectra[0])), rows.item())
+        spectra = [record["params"]["lam"], *record["params"].get("families", [])]
         for k, (row, lam) in enumerate(zip(rows, spectra)):
             ax.scatter(np.sort(lam), np.sort(row), label=f"family {k + 1}" if len(rows) > 1 else "sorted Λ̂")
         if "lam_eff" in record["params"]:

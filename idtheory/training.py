@@ -83,9 +83,13 @@ class Fit:
     lam_hat: list[float] | None = None
 
 
-def _lam_hat(loss: nn.Module) -> list | None:
+def _lam_hat(loss: nn.Module, dim: int) -> list | None:
+    """The loss's learned Λ̂ as a list; a scalar (a learned temperature) is the isotropic Λ̂ = λ̂ I."""
     lam = getattr(loss, "lam_hat", None)
-    return None if lam is None else lam.detach().cpu().double().tolist()
+    if lam is None:
+        return None
+    lam = lam.detach().cpu().double()
+    return [float(lam)] * dim if lam.ndim == 0 else lam.tolist()
 
 
 @torch.no_grad()
@@ -181,14 +185,14 @@ def fit(
                 "loss": mean_loss,
                 "r2": metrics.r2(z_eval_np, h),
                 "mcc": mcc,
-                "lam_hat": _lam_hat(loss),
+                "lam_hat": _lam_hat(loss, dim),
             }
             result.history.append(record)
             if progress is not None:
                 progress(record)
     result.seconds = time.perf_counter() - start
     result.steps = budget.steps
-    result.lam_hat = _lam_hat(loss)
+    result.lam_hat = _lam_hat(loss, dim)
     return result
 
 

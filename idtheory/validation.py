@@ -115,13 +115,10 @@ def profile_one(plugin: LossPlugin, family: str, lam, seed: int, device: str = "
         elif record.scores["linear_r2"] >= th["C5.recovery.linear_r2"]:
             record.strongest = "linear"
         record.matches_theory = record.strongest == predicted.name
-        lam_hat = run.lam_hat
-        if lam_hat is not None and np.ndim(lam_hat) == 0:  # an isotropic Λ̂ = λ̂ I
-            lam_hat = [lam_hat] * d
-        if lam_hat is not None and np.ndim(lam_hat) == 1 and len(lam_hat) == d:
+        if run.lam_hat is not None and np.ndim(run.lam_hat) == 1 and len(run.lam_hat) == d:
             perm = predicted.matching(predicted.score(run.z, run.h))
-            record.lam_hat = lam_hat
-            record.lam_error = float(metrics.lam_recovery(lam, lam_hat, perm).max())
+            record.lam_hat = run.lam_hat
+            record.lam_error = float(metrics.lam_recovery(lam, run.lam_hat, perm).max())
         record.symmetry = measured_symmetry(run.loss, run.h, run.h_positive, seed)
     except Exception as err:  # noqa: BLE001 - a broken loss is a result, not a crash of the run
         record.error = f"{type(err).__name__}: {err}"

@@ -52,7 +52,7 @@ def test_check_and_validate_reject_bad_arguments_before_training():
         (["check", "--profile", "fast"], "unknown profile 'fast'"),
         (["check", "--conditional", "gauss"], "unknown conditional 'gauss'"),
         (["validate", "no-such-loss"], "unknown loss 'no-such-loss'"),
-        (["validate", "aninfonce", "--processes", "distinct,spiral"], "unknown process family ['spiral']"),
+        (["validate", "aninfonce", "--processes", "distinct,spiral"], "unknown process family 'spiral'; allowed: 'distinct', 'tied'"),
         (["validate", "aninfonce", "--claim", "rotation"], "unknown claim 'rotation'"),
     ]
     for args, message in cases:

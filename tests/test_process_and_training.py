@@ -40,6 +40,13 @@ def test_fit_is_deterministic_for_a_seed():
     assert len(runs[0].history) == 3 and runs[0].steps == 30
 
 
+def test_a_learned_temperature_is_recorded_as_an_isotropic_lam_hat():
+    result = fit(GenerativeProcess(lam=(2.0, 2.0, 2.0)), InfoNCE.learned(), TINY, seed=0)
+    assert len(result.lam_hat) == 3 and len(set(result.lam_hat)) == 1
+    assert result.lam_hat[0] == pytest.approx(result.loss.concentration)
+    assert all(len(r["lam_hat"]) == 3 for r in result.history)
+
+
 def test_late_negatives_switch_the_scheme_at_the_given_fraction():
     loss = AnInfoNCE(3)
     fit(GenerativeProcess(lam=(1.0, 2.0, 4.0)), loss, TINY, seed=0)

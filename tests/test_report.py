@@ -40,9 +40,3 @@ def test_a_failed_recovery_and_a_control_that_holds_are_failures():
     assert summary(bad) == {"C1": {"recovery": "0/1", "control": "0/1"}} and not all_passed(bad)
     assert not all_passed([])
 
-
-def test_a_scalar_lam_hat_is_plotted_as_an_isotropic_one(tmp_path):
-    record = _record("C3.infonce-recovery", "recovery", 0.99)
-    record["detail"]["lam_hat"] = 2.05  # InfoNCE's learned 1/(2τ)
-    ReportWriter(tmp_path / "rep", None, {"profile": "quick"}).add([record])
-    assert (tmp_path / "rep" / "plots" / "C3.infonce-recovery-0.png").stat().st_size > 1000
