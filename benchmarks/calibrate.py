@@ -16,6 +16,7 @@ Then it reports, per check, the measured false-failure
 rate of the recovery runs and the rate at which each negative control fails as predicted.
 
     python benchmarks/calibrate.py --examples 20 --workers 2
+    RAY_ADDRESS=HEAD:6379 python benchmarks/calibrate.py --examples 100 --executor ray   # on a Ray cluster
 
 Writes benchmarks/results/calibration.json (every value) and idtheory/thresholds.json.
 """
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from idtheory import suite
+from idtheory.executors import close, make_executor
 
 Z99 = 2.326
 #: what "recovered" can mean at all: scores and R² at least this, relative Λ̂ errors at most this
@@ -50,12 +52,17 @@ def threshold(values: list[float], op: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="local processes; with --executor ray, the CPUs of a local Ray instance")
+    parser.add_argument("--executor", default="local",
+                        help="local | ray (RAY_ADDRESS, else a local instance) | ray://HOST:PORT")
     parser.add_argument("--only", default=",".join(n for n, c in suite.CASES.items() if "violation" not in n),
                         help="comma-separated cases (the violation runs are reported, never calibrated)")
     parser.add_argument("--seed", type=int, default=1, help="hypothesis seed for drawing the examples")
     parser.add_argument("--max-dim", type=int, default=4, help="largest latent dimension drawn")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "calibration.json")
+    parser.add_argument("--thresholds", type=Path, default=suite.THRESHOLDS_PATH,
+                        help="where to write the merged thresholds (default: the package's thresholds.json)")
     parser.add_argument("--summarize-only", action="store_true",
                         help="recompute thresholds and summaries from the .jsonl of an earlier run")
     args = parser.parse_args()
@@ -69,6 +76,11 @@ def main() -> None:
     jobs = [(name, example, seed) for name in args.only.split(",")
             for example, seed in suite.draw_examples(suite.CASES[name], args.examples, args.max_dim, args.seed)]
     raw.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        executor = make_executor(args.executor, args.workers)
+    except ValueError as err:
+        parser.exit(2, f"error: {err}\n")
+    print(f"executor: {executor.description}", flush=True)
     start = time.perf_counter()
     with raw.open("w") as stream:
         def on_done(job, outcomes):
@@ -80,7 +92,10 @@ def main() -> None:
             print(f"{time.perf_counter() - start:7.0f}s {job[0]} seed {job[2]}: "
                   + ", ".join(f"{o.case} " + " ".join(f"{c.metric}={c.value:.4f}" for c in o.criteria)
                               + (f" ERROR {o.error}" if o.error else "") for o in outcomes), flush=True)
-        outcomes = suite.run_jobs(jobs, workers=args.workers, th=suite.RecordOnly(), on_done=on_done)
+        try:
+            outcomes = suite.run_jobs(jobs, th=suite.RecordOnly(), on_done=on_done, executor=executor)
+        finally:
+            close(executor)
     finish([o.to_dict() for o in outcomes], args, time.perf_counter() - start)
 
 
@@ -125,7 +140,7 @@ def finish(records: list[dict], args, seconds: float) -> None:
     args.out.write_text(json.dumps(report, indent=1, default=float))
     if th:
         sources = stored.get("sources", {}) | {k: str(args.out.name) for k in th}
-        suite.THRESHOLDS_PATH.write_text(json.dumps({
+        args.thresholds.write_text(json.dumps({
             "source": "benchmarks/calibrate.py; data in benchmarks/results/ (file per threshold in 'sources')",
             "examples_per_case": args.examples, "thresholds": dict(sorted(known.items())),
             "sources": dict(sorted(sources.items()))}, indent=1) + "\n")

@@ -15,6 +15,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Verify the identifiability theory of contrastive learning (AnInfoNCE).")
 console = Console()
 
+EXECUTOR_HELP = ("where the training jobs run: local (this machine) | ray (RAY_ADDRESS, else a local Ray instance) | "
+                 "ray://HOST:PORT (needs pip install 'idtheory[ray]')")
+
 
 def _fmt(values, digits=2) -> str:
     return " ".join(f"{v:.{digits}f}" for v in values)
@@ -169,7 +172,9 @@ def check(
     json_path: Optional[Path] = typer.Option(None, "--json", help="also write results.json here"),
     report: Optional[Path] = typer.Option(Path("idtheory-report"), help="folder for results.json, report.md, plots"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
-    workers: int = typer.Option(2, help="parallel training processes (one torch thread each)"),
+    workers: int = typer.Option(2, help="parallel training processes (one torch thread each); with --executor ray, "
+                                "the CPUs of a local Ray instance"),
+    executor: str = typer.Option("local", help=EXECUTOR_HELP),
     seed: int = typer.Option(1, help="hypothesis seed for drawing the examples"),
     conditional: Optional[str] = typer.Option(None, help="a registered conditional to use wherever it applies "
                                               "(default: exact Fisher–Bingham on the sphere, Laplace on the box)"),
@@ -183,6 +188,7 @@ def check(
 
     from . import __version__, suite
     from .conditionals import CONDITIONALS
+    from .executors import close, make_executor
     from .mixing import MIXINGS
     from .registry import load_entry_points
     from .report import EVIDENCE_WORDS, ReportWriter, all_passed, summary
@@ -203,11 +209,12 @@ def check(
         from ._validate import device as check_device
 
         check_device(device)
+        runner = make_executor(executor, workers, device)
     except ValueError as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
     header = {"idtheory": __version__, "profile": profile, "claims": ",".join(claims), "device": device,
-              "workers": workers, "hypothesis seed": seed, "torch": torch.__version__,
+              "workers": workers, "executor": runner.description, "hypothesis seed": seed, "torch": torch.__version__,
               "python": platform.python_version(), "machine": platform.machine(),
               "thresholds": "idtheory/thresholds.json (benchmarks/calibrate.py)",
               "assumptions": ", ".join(f"{k} {v}" for k, v in assume.items()) or "defaults (calibrated)"}
@@ -236,7 +243,10 @@ def check(
             log(f"{job[0]} (seed {job[2]}): " + ", ".join(
                 f"{o.case} {'ok' if o.passed else 'FAILED'}" for o in outcomes))
 
-        suite.run_jobs(jobs, device=device, workers=workers, on_done=done, assume=assume or None)
+        try:
+            suite.run_jobs(jobs, device=device, on_done=done, assume=assume or None, executor=runner)
+        finally:
+            close(runner)
     table = Table(title=f"idtheory check --profile {profile} ({time.perf_counter() - start:.0f} s)")
     kinds = tuple(EVIDENCE_WORDS)
     table.add_column("claim")
@@ -273,13 +283,16 @@ def validate(
     json_path: Optional[Path] = typer.Option(None, "--json", help="write the records here"),
     report: Optional[Path] = typer.Option(None, help="folder for profile.json and report.md"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
-    workers: int = typer.Option(2, help="parallel training processes"),
+    workers: int = typer.Option(2, help="parallel training processes; with --executor ray, the CPUs of a local "
+                                "Ray instance"),
+    executor: str = typer.Option("local", help=EXECUTOR_HELP),
     seed: int = typer.Option(1, help="hypothesis seed for drawing the examples"),
 ):
     """Identifiability profile of a contrastive loss: the strongest group it recovers on each process family."""
     import time
 
     from . import suite
+    from .executors import close, make_executor
     from .plugins import GROUPS, resolve_loss
     from .registry import load_entry_points
     from .validation import all_families, check_loss, family_case, summarize
@@ -297,6 +310,7 @@ def validate(
         prof = suite.PROFILES[profile] if profile in suite.PROFILES else None
         if prof is None:
             raise ValueError(f"unknown profile {profile!r}; allowed: {', '.join(map(repr, suite.PROFILES))}")
+        runner = make_executor(executor, workers, device)
     except (ValueError, TypeError) as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
@@ -311,7 +325,11 @@ def validate(
             if not console.is_terminal:
                 console.print(f"[{time.perf_counter() - start:5.0f}s] {status}")
 
-        records = check_loss(loss, families, prof.examples, prof.max_dim, device, workers, seed, on_done=done)
+        try:
+            records = check_loss(loss, families, prof.examples, prof.max_dim, device, seed=seed, on_done=done,
+                                 executor=runner)
+        finally:
+            close(runner)
     rows = summarize(records)
     table = Table(title=f"identifiability profile of {plugin.name} ({time.perf_counter() - start:.0f} s)")
     for col in ("process family", "AnInfoNCE theory", "strongest recovered", "as theory", "Λ̂ max error",

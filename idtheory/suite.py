@@ -540,37 +540,23 @@ def run_case(name: str, example, seed: int, device: str = "cpu", th: dict | None
                         "seed": seed}, error=f"{type(err).__name__}: {err}")]
 
 
-def _init_worker() -> None:
-    from .registry import load_entry_points
-
-    torch.set_num_threads(1)  # the workers already use every core
-    load_entry_points()  # a spawned worker starts with the built-in registries only
-
-
 def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: int = 1, th: dict | None = None,
              on_done: Callable[[tuple, list[Outcome]], None] | None = None,
-             assume: dict | None = None) -> list[Outcome]:
-    """Run (case name, example, seed) jobs, in ``workers`` processes when > 1; ``on_done`` sees each job's
-    outcomes as soon as it finishes (so an interrupted run keeps what it did)."""
+             assume: dict | None = None, executor=None) -> list[Outcome]:
+    """Run (case name, example, seed) jobs on ``executor`` (see :mod:`idtheory.executors`; default: local,
+    in ``workers`` processes when > 1); ``on_done`` sees each job's outcomes as soon as it finishes (so an
+    interrupted run keeps what it did)."""
+    from .executors import LocalExecutor
+
+    executor = executor or LocalExecutor(workers)
     outcomes: list[Outcome] = []
 
     def done(job, result):
         outcomes.extend(result)
         if on_done is not None:
-            on_done(job, result)
+            on_done(job[:3], result)
 
-    if workers <= 1:
-        for job in jobs:
-            done(job, run_case(*job, device=device, th=th, assume=assume))
-        return outcomes
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    ctx = multiprocessing.get_context("spawn")  # no forked torch thread pools
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(run_case, *job, device=device, th=th, assume=assume): job for job in jobs}
-        for future in as_completed(futures):
-            done(futures[future], future.result())
+    executor.run(run_case, [(*job, device, th, assume) for job in jobs], done)
     return outcomes
 
 

@@ -131,36 +131,35 @@ def _job(ref, family, lam, seed, device, th):
 
 
 def check_loss(loss, families: list[str] | None = None, examples: int = 1, max_dim: int = 4, device: str = "cpu",
-               workers: int = 1, seed: int = 1, on_done=None) -> list[ProfileRecord]:
+               workers: int = 1, seed: int = 1, on_done=None, executor=None) -> list[ProfileRecord]:
     """The identifiability profile of ``loss`` (a reference string or an object, see idtheory.plugins).
 
-    Runs ``examples`` drawn examples per family; with ``workers`` > 1 and a reference string, in parallel
-    processes. ``on_done`` sees each record as it finishes."""
+    Runs ``examples`` drawn examples per family on ``executor`` (see :mod:`idtheory.executors`; default:
+    local, in ``workers`` processes when > 1). A loss object rather than a reference string cannot be
+    rebuilt in another process, so it trains here, one job after the other. ``on_done`` sees each record
+    as it finishes."""
+    from .executors import LocalExecutor
+
     plugin = resolve_loss(loss)
     chosen = families or all_families()
     cases = {f: family_case(f) for f in chosen}
     th = suite.thresholds()
     jobs = [(f, example, s) for f in chosen
             for example, s in suite.draw_examples(cases[f], examples, max_dim, seed)]
+    if isinstance(loss, str):
+        executor = executor or LocalExecutor(workers)
+        fn, calls = _job, [(loss, f, ex, s, device, th) for f, ex, s in jobs]
+    else:
+        executor = LocalExecutor(1)
+        fn, calls = profile_one, [(plugin, f, ex, s, device, th) for f, ex, s in jobs]
     records: list[ProfileRecord] = []
 
-    def done(record):
+    def done(_job, record):
         records.append(record)
         if on_done is not None:
             on_done(record)
 
-    if workers > 1 and isinstance(loss, str):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=suite._init_worker) as pool:
-            futures = [pool.submit(_job, loss, f, ex, s, device, th) for f, ex, s in jobs]
-            for future in as_completed(futures):
-                done(future.result())
-    else:
-        for f, ex, s in jobs:
-            done(profile_one(plugin, f, ex, s, device, th))
+    executor.run(fn, calls, done)
     return records
 
 

@@ -52,7 +52,11 @@ def test_check_and_validate_reject_bad_arguments_before_training():
         (["check", "--profile", "fast"], "unknown profile 'fast'"),
         (["check", "--conditional", "gauss"], "unknown conditional 'gauss'"),
         (["validate", "no-such-loss"], "unknown loss 'no-such-loss'"),
-        (["validate", "aninfonce", "--processes", "distinct,spiral"], "unknown process family 'spiral'; allowed: 'distinct', 'tied'"),
+        (["validate", "aninfonce", "--processes", "distinct,spiral"],
+         "unknown process family 'spiral'; allowed: 'distinct', 'tied'"),
+        (["check", "--executor", "dask"], "unknown executor 'dask'; allowed: 'local', 'ray', 'ray://HOST:PORT'"),
+        (["check", "--workers", "0"], "workers must be an int >= 1, got 0"),
+        (["validate", "aninfonce", "--workers", "-1"], "workers must be an int >= 1, got -1"),
         (["validate", "aninfonce", "--claim", "rotation"], "unknown claim 'rotation'"),
     ]
     for args, message in cases:
