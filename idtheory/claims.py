@@ -71,10 +71,30 @@ def lp_scales(lam: Sequence, lam_hat: Sequence, p: float) -> tuple:
     return tuple((a / b) ** (1 / p) for a, b in zip(lam, lam_hat))
 
 
-def aninfonce_critic(a: sp.Matrix, b: sp.Matrix, lam: sp.Matrix) -> sp.Expr:
-    """The AnInfoNCE critic -(a-b)ᵀ diag(λ) (a-b), symbolically."""
+def aninfonce_critic(a, b, lam, dim=None) -> sp.Expr:
+    """The AnInfoNCE critic -(a-b)ᵀ diag(λ) (a-b), symbolically: for column matrices, or for
+    ``sympy.IndexedBase`` vectors of symbolic dimension ``dim`` (a sum over i = 0 … dim-1)."""
+    if dim is not None:
+        i = sp.Symbol("i", integer=True, nonnegative=True)
+        return -sp.Sum(lam[i] * (a[i] - b[i]) ** 2, (i, 0, dim - 1))
     diff = a - b
     return -(diff.T * sp.diag(*lam) * diff)[0, 0]
+
+
+def anisotropic(lam: Sequence[float]) -> bool:
+    """C4's premise: Λ is not a multiple of I — then the conditional's normalizer depends on the anchor and no
+    isotropic (InfoNCE) critic equals the optimal one."""
+    return predicted_group(lam).name != "orthogonal"
+
+
+def lam_hat_identified(normalized: bool) -> bool:
+    """C1 vs C5: Λ̂ is identified (up to the permutation) with sphere-normalized outputs, not without."""
+    return bool(normalized)
+
+
+def sphere_affine_maps(dim: int) -> tuple[sp.Matrix, sp.Matrix]:
+    """C1–C3: an affine map z -> Az + b of the unit sphere into itself has Gram matrix AᵀA = I and offset b = 0."""
+    return sp.eye(dim), sp.zeros(dim, 1)
 
 
 def infonce_tau(kappa):

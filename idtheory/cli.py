@@ -114,7 +114,8 @@ def prove(
     fmt: Optional[str] = typer.Option(None, "--format", help="md | tex: render the derivations"),
     out: Optional[Path] = typer.Option(None, help="write the rendering here instead of the terminal"),
     json_path: Optional[Path] = typer.Option(None, "--json", help="write the verdicts here"),
-    directory: Optional[Path] = typer.Option(None, "--dir", help="proofs folder (default: the repository's)"),
+    directory: Optional[Path] = typer.Option(None, "--dir", help="a folder of your own derivations (default: those "
+                                             "shipped in idtheory.proofs)"),
 ):
     """Verify the sympy derivations of every claim; exit 1 if any step is not proved."""
     from .proving import load_derivations
@@ -131,7 +132,7 @@ def prove(
         raise typer.Exit(2) from err
     selected = {n: d for n, d in derivations.items() if not names or n in names}
     table = Table(title="derivations")
-    for col in ("claim", "derivation", "steps proved", "matches claim", "numeric check", "seconds"):
+    for col in ("claim", "derivation", "steps proved", "matches claim", "numeric check", "general d", "seconds"):
         table.add_column(col)
     verdicts, rendered = [], []
     for name, derivation in sorted(selected.items(), key=lambda kv: (kv[1].claim, kv[0])):
@@ -140,7 +141,8 @@ def prove(
         ok = sum(s is True for s in v.steps)
         mark = "[green]" if v.proved else "[red]"
         table.add_row(v.claim, f"{mark}{name}", f"{ok}/{len(v.steps)}", "yes" if v.conclusion_matches else "NO",
-                      {True: "passed", False: "FAILED", None: "-"}[v.numeric], f"{v.seconds:.2f}")
+                      {True: "passed", False: "FAILED", None: "-"}[v.numeric], "yes" if v.general_d else "no",
+                      f"{v.seconds:.2f}")
         if fmt:
             rendered.append(derivation.to_markdown(v) if fmt == "md" else derivation.to_latex(v))
     console.print(table)
@@ -156,10 +158,7 @@ def prove(
             console.print(text, markup=False, highlight=False)
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps([{
-            "name": v.name, "claim": v.claim, "proved": v.proved, "steps": v.steps,
-            "steps_verified": sum(s is True for s in v.steps), "conclusion_matches": v.conclusion_matches,
-            "numeric": v.numeric, "seconds": round(v.seconds, 3)} for v in verdicts], indent=1))
+        json_path.write_text(json.dumps([v.to_dict() for v in verdicts], indent=1))
         console.print(f"wrote {json_path}")
     if not all(v.proved for v in verdicts):
         raise typer.Exit(1)

@@ -656,7 +656,7 @@ def optimum_outcomes(claims: list[str] | None = None, seed: int = 0, make_loss=N
 
 
 def proof_outcomes(claims: list[str] | None = None, directory=None) -> list[Outcome]:
-    """Verify the sympy derivations of ``proofs/`` (every step, the conclusion against the claim
+    """Verify the sympy derivations of ``idtheory.proofs`` (every step, the conclusion against the claim
     registry, the numerical cross-check)."""
     from .proving import load_derivations
 
@@ -670,7 +670,8 @@ def proof_outcomes(claims: list[str] | None = None, directory=None) -> list[Outc
         if v.numeric is not None:
             criteria.append(Criterion("numeric_check", float(v.numeric), ">=", 1.0))
         out.append(Outcome(f"{v.claim}.proof", v.claim, "proof", "-", "-", name, criteria,
-                           {"derivation": name, "steps": len(v.steps)}, seconds=v.seconds))
+                           {"derivation": name, "steps": len(v.steps), "scope": v.scope,
+                            "general_d": v.general_d}, seconds=v.seconds))
     return out
 
 

@@ -43,6 +43,8 @@ def test_prove_json_and_markdown(tmp_path):
     verdicts = json.loads(out.read_text())
     assert {v["name"]: v["claim"] for v in verdicts} == {"isotropic": "C3", "ensembles": "C7"}
     assert all(v["proved"] and v["steps_verified"] == len(v["steps"]) for v in verdicts)
+    assert all(v["conclusion_derived"] and v["scope"] and v["assumptions"] for v in verdicts)
+    assert {v["name"]: v["general_d"] for v in verdicts} == {"isotropic": True, "ensembles": True}
     assert md.read_text().startswith("# idtheory derivations")
 
 

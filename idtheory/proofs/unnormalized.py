@@ -3,8 +3,8 @@
 import numpy as np
 import sympy as sp
 
-from idtheory.claims import linear_optimum
-from idtheory.symbolic import Derivation, Step
+from idtheory.claims import lam_hat_identified, linear_optimum
+from idtheory.symbolic import Derivation, Derived, Proof
 
 t = sp.Symbol("t", real=True)
 lh = sp.symbols("lhat1:3", positive=True)
@@ -27,24 +27,29 @@ def _gap():
     return ((h(zt) - h(z)).T * sp.diag(*lh) * (h(zt) - h(z)))[0] - ((zt - z).T * sp.diag(*lam) * (zt - z))[0]
 
 
-def derivations():
+def derivations(mutations=None):
+    proof = Proof((mutations or {}).get("unnormalized"))
     A = linear_optimum(lh, R, lam)
+    gram = proof.step("gram", "AᵀΛ̂A = Λ^{1/2} Rᵀ R Λ^{1/2} = Λ for the family's linear part, whatever Λ̂.",
+                      sp.simplify(A.T * sp.diag(*lh) * A), sp.diag(*lam))
+    delta = zt - z
+    proof.step("distances", "Hence the Λ̂-distance of outputs, δᵀ(AᵀΛ̂A)δ, equals the Λ-distance of latents for every "
+               "Λ̂, t and b: the optimality condition holds.", _gap(), (delta.T * (gram - sp.diag(*lam)) * delta)[0])
     return [Derivation(
         name="unnormalized",
         claim="C5",
         title="Without normalization Λ̂ is not identified",
         statement="For every positive diagonal Λ̂, rotation R and offset b, h(z) = Λ̂^{-1/2} R Λ^{1/2} z + b gives "
                   "‖h(z̃)-h(z)‖²_Λ̂ = ‖z̃-z‖²_Λ, so it attains the optimal critic: only a linear map is identified.",
-        assumptions=["outputs unconstrained", "shown in d = 2 with R a rotation by t"],
-        steps=[
-            Step("AᵀΛ̂A = Λ^{1/2} Rᵀ R Λ^{1/2} = Λ for the family's linear part.",
-                 A.T * sp.diag(*lh) * A, sp.diag(*lam)),
-            Step("Hence the Λ̂-distance of outputs equals the Λ-distance of latents, whatever Λ̂, t and b.",
-                 _gap(), 0),
-        ],
-        conclusion=sorted(map(str, sp.simplify(_gap()).free_symbols & set(lh))),
-        declared=[],
-        conclusion_text="The optimality condition does not involve Λ̂ at all (no Λ̂ symbol survives): any Λ̂ "
-                        "pairs with a linear h. Λ̂ is not identified without the sphere constraint.",
+        scope="d = 2 with R a rotation by t; the direction 'every member of C5's family is optimal' (that nothing "
+              "else is, for affine h, is the isometry derivation)",
+        assumptions=["outputs unconstrained", "Λ, Λ̂ positive diagonal"],
+        general_d=False,
+        steps=proof.steps,
+        # Λ̂ would be identified if the optimality condition constrained it: does any Λ̂ symbol survive in it?
+        conclusion=Derived("gram", lambda g: bool((g - sp.diag(*lam)).free_symbols & set(lh))),
+        declared=lam_hat_identified(normalized=False),
+        conclusion_text="The optimality condition AᵀΛ̂A = Λ holds for every Λ̂ along C5's family (no Λ̂ survives in it): "
+                        "Λ̂ is not identified without the sphere constraint.",
         numeric=_numeric,
     )]
