@@ -1,8 +1,13 @@
-"""Command line: thin wrappers over the library, with progress and tables from rich."""
+"""Command line: thin wrappers over the library, with progress and tables from rich.
+
+Every bad argument is refused before any work, with one line on stderr and exit code 2; an
+interrupted run (Ctrl-C) marks its results ``interrupted`` and exits 130; a check or validation whose
+evidence is not as predicted exits 1.
+"""
 
 from __future__ import annotations
 
-import json
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -14,9 +19,36 @@ from rich.table import Table
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Verify the identifiability theory of contrastive learning (AnInfoNCE).")
 console = Console()
+errors = Console(stderr=True)
 
 EXECUTOR_HELP = ("where the training jobs run: local (this machine) | ray (RAY_ADDRESS, else a local Ray instance) | "
                  "ray://HOST:PORT (needs pip install 'idtheory[ray]')")
+INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
+
+
+def _fail(err: Exception) -> typer.Exit:
+    message = " ".join(str(err).split())  # one line, whatever the exception held
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        console.print(f"idtheory {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="print the version and exit")) -> None:
+    """Verify the identifiability theory of contrastive learning (AnInfoNCE)."""
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[status]}"), console=console)
 
 
 def _fmt(values, digits=2) -> str:
@@ -32,49 +64,53 @@ def reproduce(
     device: str = typer.Option("cpu", help="cpu | cuda"),
     negatives: str = typer.Option("both", help="first-quarter negatives: both (SimCLR, 2B-2 in-batch) | anchors; "
                                   "the quick budget then switches to anchors (the theory's setting)"),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="write the results here"),
+    json_path: Optional[str] = typer.Option(None, "--json", help="write the results here (after every loss)"),
     threads: Optional[int] = typer.Option(None, help="torch CPU threads (default: torch's choice)"),
     steps: Optional[int] = typer.Option(None, help="override the budget's number of steps"),
 ):
     """Train an official experiment and score it against the predicted indeterminacy."""
-    from dataclasses import replace
-
     import torch
 
-    from .reproduce import EXPERIMENTS
+    from . import results
+    from .reproduce import EXPERIMENTS, plan
     from .reproduce import reproduce as run
-    from .training import BUDGETS
 
+    try:
+        if threads is not None and threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {threads}")
+        exp, chosen = plan(experiment, budget, steps, sampler, negatives, device)
+        out = results.writable_file(json_path, "--json")
+    except ValueError as err:
+        raise _fail(err) from err
     if threads:
         torch.set_num_threads(threads)
-    try:
-        exp = EXPERIMENTS[experiment] if experiment in EXPERIMENTS else None
-        chosen, total = budget, 0
-        if budget in BUDGETS:
-            total = BUDGETS[budget].steps
-            if steps is not None:
-                chosen = replace(BUDGETS[budget], steps=steps, eval_every=min(BUDGETS[budget].eval_every, steps))
-                total = steps
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.fields[status]}"), console=console, transient=False) as bar:
-            tasks = {name: bar.add_task(f"{experiment}/{name}", total=total, status="", start=True)
-                     for name in (exp.losses if exp else ())}
+    head = results.header("reproduce", experiment=experiment, budget=budget, steps=chosen.steps, sampler=sampler,
+                          seed=seed, device=device, negatives=negatives)
+    file = results.ResultsFile([out], head)
+    with _progress() as bar:
+        tasks = {name: bar.add_task(f"{experiment}/{name}", total=chosen.steps, status="") for name in exp.losses}
 
-            def progress(loss_name: str, record: dict) -> None:
-                status = f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
-                bar.update(tasks[loss_name], completed=record["step"], status=status)
-                if not console.is_terminal:  # a log file gets one line per evaluation instead of a live bar
-                    console.print(f"{experiment}/{loss_name} step {record['step']} ({record['seconds']:.0f} s): "
-                                  f"{status}")
+        def progress(loss_name: str, record: dict) -> None:
+            status = f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
+            bar.update(tasks[loss_name], completed=record["step"], status=status)
+            if not console.is_terminal:  # a log file gets one line per evaluation instead of a live bar
+                console.print(f"{experiment}/{loss_name} step {record['step']} ({record['seconds']:.0f} s): {status}")
 
-            records = run(experiment, chosen, sampler, seed, device, negatives, progress)
-            for name, task in tasks.items():
-                bar.update(task, total=next(r["steps"] for r in records if r["loss"] == name))
-    except ValueError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from err
+        try:
+            records = run(experiment, budget, sampler, seed, device, negatives, progress,
+                          on_record=lambda r: file.add([r]), steps=steps)
+        except KeyboardInterrupt:
+            file.finish("interrupted", [n for n in exp.losses if n not in {r["loss"] for r in file.records}])
+            errors.print("interrupted: the finished losses are in the results")
+            raise typer.Exit(INTERRUPTED) from None
+    file.finish()
+    _print_reproduction(experiment, EXPERIMENTS[experiment].about, records, sampler, budget, steps, seed, device)
+    if out is not None:
+        console.print(f"wrote {out}")
 
-    console.print(f"[bold]{experiment}[/bold]: {exp.about}")
+
+def _print_reproduction(experiment, about, records, sampler, budget, steps, seed, device) -> None:
+    console.print(f"[bold]{experiment}[/bold]: {about}")
     console.print(f"sampler {sampler}, negatives {records[0]['negatives']}, budget {budget}"
                   f"{f' ({steps} steps)' if steps else ''}, seed {seed}, device {device}")
     table = Table()
@@ -87,9 +123,8 @@ def reproduce(
     for r in records:
         if "lam_hat_matched" in r:
             lam_table = Table(title=f"{r['loss']}: Λ̂ matched to Λ (max rel. error {max(r['lam_rel_error']):.1%})")
-            lam_table.add_column("convention")
-            lam_table.add_column("Λ")
-            lam_table.add_column("Λ̂ (matched)")
+            for col in ("convention", "Λ", "Λ̂ (matched)"):
+                lam_table.add_column(col)
             lam_table.add_row("paper", _fmt(r["lam"]), _fmt(r["lam_hat_matched"]))
             lam_table.add_row("official code (2×)", _fmt(r["lam_code"]), _fmt(r["lam_hat_matched_code"]))
             console.print(lam_table)
@@ -102,34 +137,32 @@ def reproduce(
         for i, v in enumerate(records[0]["lam"]):
             per.add_row(f"z{i}", f"{v:g}", *(f"{r['r2_per_latent'][i]:.3f}" for r in records))
         console.print(per)
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(records, indent=1))
-        console.print(f"wrote {json_path}")
 
 
 @app.command()
 def prove(
     names: Optional[list[str]] = typer.Argument(None, help="derivations to run (default: all)"),
     fmt: Optional[str] = typer.Option(None, "--format", help="md | tex: render the derivations"),
-    out: Optional[Path] = typer.Option(None, help="write the rendering here instead of the terminal"),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="write the verdicts here"),
+    out: Optional[str] = typer.Option(None, help="write the rendering here instead of the terminal"),
+    json_path: Optional[str] = typer.Option(None, "--json", help="write the verdicts here"),
     directory: Optional[Path] = typer.Option(None, "--dir", help="a folder of your own derivations (default: those "
                                              "shipped in idtheory.proofs)"),
 ):
     """Verify the sympy derivations of every claim; exit 1 if any step is not proved."""
+    from . import results
     from .proving import load_derivations
 
     try:
-        derivations = load_derivations(directory)
         if fmt not in (None, "md", "tex"):
             raise ValueError(f"unknown format {fmt!r}; allowed: 'md', 'tex'")
+        out_path = results.writable_file(out, "--out")
+        json_file = results.writable_file(json_path, "--json")
+        derivations = load_derivations(directory)
         unknown = sorted(set(names or ()) - set(derivations))
         if unknown:
             raise ValueError(f"unknown derivation(s) {unknown}; available: {sorted(derivations)}")
     except ValueError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from err
+        raise _fail(err) from err
     selected = {n: d for n, d in derivations.items() if not names or n in names}
     table = Table(title="derivations")
     for col in ("claim", "derivation", "steps proved", "matches claim", "numeric check", "general d", "seconds"):
@@ -138,11 +171,10 @@ def prove(
     for name, derivation in sorted(selected.items(), key=lambda kv: (kv[1].claim, kv[0])):
         v = derivation.verify()
         verdicts.append(v)
-        ok = sum(s is True for s in v.steps)
         mark = "[green]" if v.proved else "[red]"
-        table.add_row(v.claim, f"{mark}{name}", f"{ok}/{len(v.steps)}", "yes" if v.conclusion_matches else "NO",
-                      {True: "passed", False: "FAILED", None: "-"}[v.numeric], "yes" if v.general_d else "no",
-                      f"{v.seconds:.2f}")
+        table.add_row(v.claim, f"{mark}{name}", f"{sum(s is True for s in v.steps)}/{len(v.steps)}",
+                      "yes" if v.conclusion_matches else "NO", {True: "passed", False: "FAILED", None: "-"}[v.numeric],
+                      "yes" if v.general_d else "no", f"{v.seconds:.2f}")
         if fmt:
             rendered.append(derivation.to_markdown(v) if fmt == "md" else derivation.to_latex(v))
     console.print(table)
@@ -150,16 +182,14 @@ def prove(
         header = ("# idtheory derivations\n\n"
                   "Generated by `idtheory prove --format md`; every step is checked by sympy.\n\n")
         text = (header if fmt == "md" else "") + "\n".join(rendered)
-        if out:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text)
-            console.print(f"wrote {out}")
+        if out_path:
+            results.write_atomic(out_path, text)
+            console.print(f"wrote {out_path}")
         else:
             console.print(text, markup=False, highlight=False)
-    if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps([v.to_dict() for v in verdicts], indent=1))
-        console.print(f"wrote {json_path}")
+    if json_file:
+        results.write_atomic(json_file, results.dumps([v.to_dict() for v in verdicts]))
+        console.print(f"wrote {json_file}")
     if not all(v.proved for v in verdicts):
         raise typer.Exit(1)
 
@@ -168,8 +198,9 @@ def prove(
 def check(
     profile: str = typer.Option("quick", help="quick | ci | thorough: examples per claim and largest dimension"),
     only: Optional[str] = typer.Option(None, help="comma-separated claims, e.g. C1,C2 (default: C1–C8)"),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="also write results.json here"),
-    report: Optional[Path] = typer.Option(Path("idtheory-report"), help="folder for results.json, report.md, plots"),
+    json_path: Optional[str] = typer.Option(None, "--json", help="also write results.json here"),
+    report: Optional[str] = typer.Option("idtheory-report", help="folder of the reports: each run writes "
+                                         "results.json, report.md and plots/ into a new run-N folder inside it"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     workers: int = typer.Option(2, help="parallel training processes (one torch thread each); with --executor ray, "
                                 "the CPUs of a local Ray instance"),
@@ -180,78 +211,83 @@ def check(
     mixing: Optional[str] = typer.Option(None, help="a registered mixing (default: mlp)"),
 ):
     """Run the suite: proofs, symmetry checks, recovery checks and negative controls for every claim."""
-    import platform
-    import time
-
     import torch
 
-    from . import __version__, suite
-    from .conditionals import CONDITIONALS
+    from . import results, suite
+    from ._validate import assumptions
+    from ._validate import device as check_device
     from .executors import close, make_executor
-    from .mixing import MIXINGS
-    from .registry import load_entry_points
-    from .report import EVIDENCE_WORDS, ReportWriter, all_passed, summary
+    from .report import ReportWriter, all_passed
 
     try:
-        load_entry_points()
-        assume = {}
-        if conditional is not None:
-            from ._validate import choice
-
-            assume["conditional"] = choice(conditional, tuple(CONDITIONALS), "conditional")
-        if mixing is not None:
-            from ._validate import choice
-
-            assume["mixing"] = choice(mixing, tuple(MIXINGS), "mixing")
+        if workers < 1:
+            raise ValueError(f"workers must be an int >= 1, got {workers}")
+        assume = assumptions(conditional, mixing)
         claims = suite.validate_claims(only)
         jobs = suite.training_jobs(profile, claims, seed)
-        from ._validate import device as check_device
-
         check_device(device)
+        json_file = results.writable_file(json_path, "--json")
+        folder = results.new_run_folder(report, "--report")
         runner = make_executor(executor, workers, device)
     except ValueError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from err
-    header = {"idtheory": __version__, "profile": profile, "claims": ",".join(claims), "device": device,
-              "workers": workers, "executor": runner.description, "hypothesis seed": seed, "torch": torch.__version__,
-              "python": platform.python_version(), "machine": platform.machine(),
-              "thresholds": "idtheory/thresholds.json (benchmarks/calibrate.py)",
-              "assumptions": ", ".join(f"{k} {v}" for k, v in assume.items()) or "defaults (calibrated)"}
-    writer = ReportWriter(report, json_path, header)
+        raise _fail(err) from err
+    head = results.header("check", profile=profile, claims=",".join(claims), seed=seed, device=device,
+                          workers=workers, executor=runner.description,
+                          assumptions=", ".join(f"{k} {v}" for k, v in assume.items()) or "defaults (calibrated)")
+    writer = ReportWriter(folder, json_file, head)
     start = time.perf_counter()
     torch.set_num_threads(1) if workers > 1 else None
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[status]}"), console=console) as bar:
-        task = bar.add_task("proofs + symmetry", total=2 + len(jobs), status="")
+    finished: list[tuple] = []
+    try:
+        with _progress() as bar:
+            task = bar.add_task("proofs + symmetry", total=2 + len(jobs), status="")
 
-        def log(text: str) -> None:
-            bar.update(task, advance=1, status=text)
-            if not console.is_terminal:
-                console.print(f"[{time.perf_counter() - start:5.0f}s] {text}")
+            def log(text: str) -> None:
+                bar.update(task, advance=1, status=text)
+                if not console.is_terminal:
+                    console.print(f"[{time.perf_counter() - start:5.0f}s] {text}")
 
-        outcomes = suite.proof_outcomes(claims)
-        writer.add([o.to_dict() for o in outcomes])
-        log(f"proofs: {sum(o.passed for o in outcomes)}/{len(outcomes)} proved")
-        outcomes = suite.symmetry_outcomes(claims) + suite.optimum_outcomes(claims)
-        writer.add([o.to_dict() for o in outcomes])
-        log(f"symmetry and optimum: {sum(o.passed for o in outcomes)}/{len(outcomes)} as predicted")
-        bar.update(task, description="training checks")
-
-        def done(job, outcomes):
+            outcomes = suite.proof_outcomes(claims)
             writer.add([o.to_dict() for o in outcomes])
-            log(f"{job[0]} (seed {job[2]}): " + ", ".join(
-                f"{o.case} {'ok' if o.passed else 'FAILED'}" for o in outcomes))
+            log(f"proofs: {sum(o.passed for o in outcomes)}/{len(outcomes)} proved")
+            outcomes = suite.symmetry_outcomes(claims) + suite.optimum_outcomes(claims)
+            writer.add([o.to_dict() for o in outcomes])
+            log(f"symmetry and optimum: {sum(o.passed for o in outcomes)}/{len(outcomes)} as predicted")
+            bar.update(task, description="training checks")
 
-        try:
+            def done(job, outcomes):
+                finished.append(tuple(job))
+                writer.add([o.to_dict() for o in outcomes])
+                log(f"{job[0]} (seed {job[2]}): " + ", ".join(
+                    f"{o.case} {'ok' if o.passed else 'FAILED'}" for o in outcomes))
+
             suite.run_jobs(jobs, device=device, on_done=done, assume=assume or None, executor=runner)
-        finally:
-            close(runner)
-    table = Table(title=f"idtheory check --profile {profile} ({time.perf_counter() - start:.0f} s)")
+    except KeyboardInterrupt:
+        missing = [f"{name} (seed {s})" for name, _, s in jobs if not any(f[0] == name and f[2] == s
+                                                                         for f in finished)]
+        writer.finish("interrupted", missing)
+        errors.print(f"interrupted: {len(missing)} training job(s) did not run; the results say so"
+                     + (f" ({folder})" if folder else ""))
+        raise typer.Exit(INTERRUPTED) from None
+    finally:
+        close(runner)
+    writer.finish()
+    _print_check(profile, time.perf_counter() - start, writer.records)
+    if folder is not None:
+        console.print(f"wrote {folder / 'report.md'}, {folder / 'results.json'} and {folder / 'plots'}")
+    if not all_passed(writer.records):
+        raise typer.Exit(1)
+
+
+def _print_check(profile: str, seconds: float, records: list[dict]) -> None:
+    from .report import EVIDENCE_WORDS, summary
+
+    table = Table(title=f"idtheory check --profile {profile} ({seconds:.0f} s)")
     kinds = tuple(EVIDENCE_WORDS)
     table.add_column("claim")
     for k in kinds:
         table.add_column(EVIDENCE_WORDS[k])
-    for claim, row in summary(writer.records).items():
+    for claim, row in summary(records).items():
         cells = []
         for k in kinds:
             cell = row.get(k, "–")
@@ -259,15 +295,11 @@ def check(
             cells.append(cell if ok else f"[red]{cell}[/red]")
         table.add_row(claim, *cells)
     console.print(table)
-    for r in writer.records:
+    for r in records:
         if not r["passed"]:
             console.print(f"[red]FAILED[/red] {r['case']} ({r['loss']}, {r['params']}): "
                           + (r["error"] or "; ".join(f"{c['metric']}={c['value']:.4g} {c['op']} {c['threshold']:.4g}"
                                                       for c in r["criteria"])))
-    if report is not None:
-        console.print(f"wrote {report / 'report.md'}, {report / 'results.json'} and {report / 'plots'}")
-    if not all_passed(writer.records):
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -279,8 +311,9 @@ def validate(
                                         "`identifies` attribute): signed permutation | block-orthogonal | "
                                         "orthogonal | linear"),
     profile: str = typer.Option("quick", help="quick | ci | thorough: examples per family and largest dimension"),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="write the records here"),
-    report: Optional[Path] = typer.Option(None, help="folder for profile.json and report.md"),
+    json_path: Optional[str] = typer.Option(None, "--json", help="write the results here (after every run)"),
+    report: Optional[str] = typer.Option(None, help="folder of the reports: each run writes results.json and "
+                                         "report.md into a new run-N folder inside it"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     workers: int = typer.Option(2, help="parallel training processes; with --executor ray, the CPUs of a local "
                                 "Ray instance"),
@@ -288,16 +321,17 @@ def validate(
     seed: int = typer.Option(1, help="hypothesis seed for drawing the examples"),
 ):
     """Identifiability profile of a contrastive loss: the strongest group it recovers on each process family."""
-    import time
-
-    from . import suite
+    from . import results, suite
     from .executors import close, make_executor
     from .plugins import GROUPS, resolve_loss
     from .registry import load_entry_points
-    from .validation import all_families, check_loss, family_case, summarize
+    from .report import profile_markdown
+    from .validation import all_families, check_loss, declared_consistent, family_case, summarize
 
     start = time.perf_counter()
     try:
+        if workers < 1:
+            raise ValueError(f"workers must be an int >= 1, got {workers}")
         plugin = resolve_loss(loss)
         load_entry_points()  # registered spectrum families are process families too
         families = [f.strip() for f in processes.split(",")] if processes else all_families()
@@ -306,31 +340,62 @@ def validate(
         declared = claim or plugin.identifies
         if declared is not None and declared not in GROUPS:
             raise ValueError(f"unknown claim {declared!r}; allowed: {', '.join(map(repr, GROUPS))}")
-        prof = suite.PROFILES[profile] if profile in suite.PROFILES else None
-        if prof is None:
+        if profile not in suite.PROFILES:
             raise ValueError(f"unknown profile {profile!r}; allowed: {', '.join(map(repr, suite.PROFILES))}")
+        prof = suite.PROFILES[profile]
+        json_file = results.writable_file(json_path, "--json")
+        folder = results.new_run_folder(report, "--report")
         runner = make_executor(executor, workers, device)
     except (ValueError, TypeError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from err
+        raise _fail(err) from err
+    head = results.header("validate", loss=plugin.name, declared=declared, profile=profile, seed=seed,
+                          device=device, executor=runner.description, families=families)
+    file = results.ResultsFile([json_file, folder / "results.json" if folder else None], head, _profile_summary)
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[status]}"), console=console) as bar:
-        task = bar.add_task(f"validate {plugin.name}", total=len(families) * prof.examples, status="")
+    def write_markdown():
+        if folder is not None:
+            results.write_atomic(folder / "report.md", profile_markdown(file.header, file.payload()["summary"],
+                                                                        file.records))
 
-        def done(r):
-            status = f"{r.family}: " + (f"error {r.error}" if r.error else f"strongest {r.strongest}")
-            bar.update(task, advance=1, status=status)
-            if not console.is_terminal:
-                console.print(f"[{time.perf_counter() - start:5.0f}s] {status}")
+    try:
+        with _progress() as bar:
+            task = bar.add_task(f"validate {plugin.name}", total=len(families) * prof.examples, status="")
 
-        try:
+            def done(r):
+                file.add([r.to_dict()])
+                write_markdown()
+                status = f"{r.family}: " + (f"error {r.error}" if r.error else f"strongest {r.strongest}")
+                bar.update(task, advance=1, status=status)
+                if not console.is_terminal:
+                    console.print(f"[{time.perf_counter() - start:5.0f}s] {status}")
+
             records = check_loss(loss, families, prof.examples, prof.max_dim, device, seed=seed, on_done=done,
                                  executor=runner)
-        finally:
-            close(runner)
-    rows = summarize(records)
-    table = Table(title=f"identifiability profile of {plugin.name} ({time.perf_counter() - start:.0f} s)")
+    except KeyboardInterrupt:
+        file.finish("interrupted")
+        write_markdown()
+        errors.print("interrupted: the finished runs are in the results")
+        raise typer.Exit(INTERRUPTED) from None
+    finally:
+        close(runner)
+    verdict = declared_consistent(records, declared)
+    file.header["declared_consistent"] = verdict
+    file.finish()
+    write_markdown()
+    _print_profile(plugin.name, time.perf_counter() - start, summarize(records), records, declared, verdict)
+    for path in (json_file, folder):
+        if path is not None:
+            console.print(f"wrote {path}")
+
+
+def _profile_summary(records: list[dict]) -> dict:
+    from .validation import ProfileRecord, summarize
+
+    return summarize([ProfileRecord(**r) for r in records])
+
+
+def _print_profile(name, seconds, rows, records, declared, verdict) -> None:
+    table = Table(title=f"identifiability profile of {name} ({seconds:.0f} s)")
     for col in ("process family", "AnInfoNCE theory", "strongest recovered", "as theory", "Λ̂ max error",
                 "trained loss invariant under", "errors"):
         table.add_column(col)
@@ -344,33 +409,7 @@ def validate(
     for r in records:
         if r.error:
             console.print(f"[red]error[/red] on {r.family} (λ {r.lam}, seed {r.seed}): {r.error}")
-    distinct = rows.get("distinct", {}).get("strongest", [])
-    verdict = None
-    if declared is not None and distinct:
-        verdict = all(s == declared or (declared == "block-orthogonal" and s.startswith("block")) for s in distinct)
+    if verdict is not None:
+        distinct = rows.get("distinct", {}).get("strongest", [])
         console.print(f"declared: {declared!r} on distinct spectra → measured {', '.join(distinct)}: "
                       + ("[green]consistent[/green]" if verdict else "[red]NOT consistent[/red]"))
-    payload = {"loss": plugin.name, "declared": declared, "declared_consistent": verdict, "profile": profile,
-               "summary": rows, "records": [r.to_dict() for r in records]}
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(payload, indent=1, default=float))
-        console.print(f"wrote {json_path}")
-    if report is not None:
-        report.mkdir(parents=True, exist_ok=True)
-        (report / "profile.json").write_text(json.dumps(payload, indent=1, default=float))
-        lines = [f"# Identifiability profile: {plugin.name}", "", f"declared: {declared}; consistent: {verdict}", "",
-                 "| family | λ | seed | theory (AnInfoNCE) | strongest recovered | scores | Λ̂ error | "
-                 "invariant under | error |", "|---|---|---|---|---|---|---|---|---|"]
-        for r in records:
-            scores = ", ".join(f"{k} {v:.3f}" for k, v in r.scores.items())
-            inv = ", ".join(k for k, v in r.symmetry.items() if v < 1e-5)
-            lines.append(f"| {r.family} | {', '.join(f'{v:.3g}' for v in r.lam)} | {r.seed} | {r.predicted} | "
-                         f"{r.strongest} | {scores} | {'' if r.lam_error is None else f'{r.lam_error:.1%}'} | "
-                         f"{inv} | {r.error or ''} |")
-        (report / "report.md").write_text("\n".join(lines) + "\n")
-        console.print(f"wrote {report / 'report.md'}")
-
-
-def main() -> None:  # pragma: no cover
-    app()

@@ -9,11 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import torch
 
 from . import _validate, metrics
+
+
+class GroupKind(IntEnum):
+    """The kinds of indeterminacy, smallest group first: a result of a smaller kind is a stronger result."""
+
+    SIGNED_PERMUTATION = 0
+    BLOCK_ORTHOGONAL = 1
+    ORTHOGONAL = 2
+    LINEAR = 3
+    NONE = 4  # not even a linear map recovers the latents
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", " ").replace("block orthogonal", "block-orthogonal")
+
+    @classmethod
+    def from_name(cls, name: str) -> GroupKind:
+        """The kind of a group name: "block-orthogonal 3+1" is BLOCK_ORTHOGONAL."""
+        for kind in cls:
+            if name == kind.label or (kind is cls.BLOCK_ORTHOGONAL and name.startswith(kind.label + " ")):
+                return kind
+        raise ValueError(f"unknown group {name!r}; allowed: {', '.join(repr(k.label) for k in cls)}")
+
+    def satisfies(self, declared: GroupKind) -> bool:
+        """Whether a recovery up to this kind attains ``declared`` (this group is no larger)."""
+        return self <= declared
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,12 @@ class Indeterminacy:
         if len(self.blocks) == 1:
             return "orthogonal"
         return "block-orthogonal " + "+".join(str(len(b)) for b in self.blocks)
+
+    @property
+    def kind(self) -> GroupKind:
+        if all(len(b) == 1 for b in self.blocks):
+            return GroupKind.SIGNED_PERMUTATION
+        return GroupKind.ORTHOGONAL if len(self.blocks) == 1 else GroupKind.BLOCK_ORTHOGONAL
 
     def score(self, z: np.ndarray, h: np.ndarray) -> metrics.BlockRecovery:
         """Recovery up to exactly this group (1.0 means h = group element ∘ z, linearly)."""

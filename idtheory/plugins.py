@@ -32,7 +32,10 @@ from pathlib import Path
 
 from torch import nn
 
-GROUPS = ("signed permutation", "block-orthogonal", "orthogonal", "linear")
+from .indeterminacy import GroupKind
+
+#: what a loss may declare it identifies (its ``identifies`` attribute)
+GROUPS = tuple(k.label for k in GroupKind if k is not GroupKind.NONE)
 ENTRY_POINT_GROUP = "idtheory.losses"
 
 
@@ -88,10 +91,22 @@ def _load_file(ref: str):
         raise ValueError(f"no such file {path!r} in loss reference {ref!r}")
     spec = importlib.util.spec_from_file_location(f"idtheory_user.{file.stem}", file)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as err:
+        raise ValueError(f"cannot load {path}: SyntaxError at line {err.lineno}: {err.msg}") from err
+    except Exception as err:  # noqa: BLE001 - any error while importing the user's file is theirs, said in a line
+        where = next((f" (line {tb.lineno})" for tb in _traceback_frames(err) if tb.filename == str(file)), "")
+        raise ValueError(f"cannot load {path}{where}: {type(err).__name__}: {err}") from err
     if not hasattr(module, attr):
         raise ValueError(f"{path} has no object {attr!r}")
     return getattr(module, attr)
+
+
+def _traceback_frames(err: BaseException):
+    import traceback
+
+    return traceback.extract_tb(err.__traceback__)
 
 
 def _find(ref: str):

@@ -88,8 +88,9 @@ class ProcessSampler:
         self.generator = torch.Generator(device=device).manual_seed(seed)
         self._marginal = SPACES[process.space]
         conditional = CONDITIONALS[process.conditional]
-        bounds = BOUNDS.get(process.space)
+        self._bounds = bounds = BOUNDS.get(process.space)
         self._conditional = conditional if bounds is None else (lambda z, lam, g: conditional(z, lam, g, bounds))
+        self._checked = False  # the conditional's first output is checked once (a registered one may be wrong)
 
     def latents(self, n: int) -> torch.Tensor:
         return self._marginal(n, self.process.dim, self.generator)
@@ -100,7 +101,31 @@ class ProcessSampler:
 
     def positives(self, z: torch.Tensor) -> list[torch.Tensor]:
         """One positive per augmentation family for each anchor."""
-        return [self._conditional(z, lam, self.generator) for lam in self.spectra]
+        out = [self._conditional(z, lam, self.generator) for lam in self.spectra]
+        if not self._checked:
+            self._check(z, out[0])
+            self._checked = True
+        return out
+
+    def _check(self, z: torch.Tensor, z_tilde) -> None:
+        """Blame a conditional that returns the wrong shape or points outside its latent space, where it is
+        called, instead of letting the encoder or the loss fail on them later."""
+        name, space = self.process.conditional, self.process.space
+        if not isinstance(z_tilde, torch.Tensor) or z_tilde.shape != z.shape:
+            got = tuple(z_tilde.shape) if isinstance(z_tilde, torch.Tensor) else type(z_tilde).__name__
+            raise ValueError(f"conditional {name!r} returned {got} for anchors of shape {tuple(z.shape)}; it must "
+                             "return one sample per anchor, of the anchors' shape")
+        if not bool(torch.isfinite(z_tilde).all()):
+            raise ValueError(f"conditional {name!r} returned non-finite values")
+        if space == "sphere":
+            off = float((z_tilde.norm(dim=1) - 1).abs().max())
+            if off > 1e-4:
+                raise ValueError(f"conditional {name!r} returned points off the unit sphere (|‖z̃‖ - 1| up to "
+                                 f"{off:.3g}); a sphere conditional must return unit vectors")
+        elif self._bounds is not None:
+            low, high = self._bounds
+            if bool((z_tilde < low).any() or (z_tilde > high).any()):
+                raise ValueError(f"conditional {name!r} returned points outside the {space} [{low}, {high}]^d")
 
     def hard_negatives(self, z: torch.Tensor) -> torch.Tensor:
         """(n, count, d) draws of q(z⁻|z) ∝ exp(β zᵀz⁻): vMF(β) is the Fisher–Bingham law with Λ = (β/2)I."""

@@ -24,6 +24,8 @@ from .conditionals import CONDITIONAL_SPACES, CONDITIONALS
 from .mixing import MIXINGS
 from .spaces import BOUNDS, SPACES
 
+#: the built-in process families of identifiability profiles -> the suite case whose strategy draws them
+BUILTIN_FAMILIES = {"distinct": "C1", "tied": "C2", "isotropic": "C3", "content-style": "C4"}
 #: registered spectrum families: name -> (max_dim -> hypothesis strategy of spectra)
 SPECTRA: dict[str, Callable[[int], SearchStrategy]] = {}
 
@@ -67,9 +69,7 @@ def register_space(name: str, marginal: Callable, bounds: tuple[float, float] | 
 def register_spectra(name: str, family: SearchStrategy | Callable[[int], SearchStrategy]) -> None:
     """A family of spectra Λ for identifiability profiles: a hypothesis strategy drawing sequences of
     positive λ, or ``family(max_dim)`` returning one (to respect ``--max-dim``)."""
-    from .validation import FAMILIES
-
-    _check_name(name, SPECTRA | dict.fromkeys(FAMILIES), "spectrum family")
+    _check_name(name, SPECTRA | BUILTIN_FAMILIES, "spectrum family")
     if isinstance(family, SearchStrategy):
         strategy = family
         family = lambda max_dim: strategy  # noqa: E731 - the same strategy at every max_dim

@@ -1,17 +1,18 @@
 """Write a check run to disk as it goes: results.json, report.md and one figure per trained case.
 
-Everything is rewritten after each finished job, so an interrupted run keeps what it did.
+Everything is rewritten (atomically) after each finished job, so an interrupted run keeps what it did,
+and says so (``status`` in results.json, a banner in report.md).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 
 from .claims import CLAIMS
+from .results import ResultsFile, write_atomic
 
 #: what a passed piece of evidence is called in the summary table
 EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "optimum": "stationary at the optimum",
@@ -51,7 +52,11 @@ def _example_text(params: dict) -> str:
 def markdown(header: dict, records: list[dict]) -> str:
     kinds = list(EVIDENCE_WORDS)
     lines = ["# idtheory check report", ""]
-    lines += [f"- **{k}**: {v}" for k, v in header.items()]
+    if header.get("status") != "complete":
+        missing = header.get("missing")
+        lines += [f"**This run is {header.get('status', 'running')}: its results are incomplete"
+                  + (f"; not run: {', '.join(map(str, missing))}" if missing else "") + ".**", ""]
+    lines += [f"- **{k}**: {v}" for k, v in header.items() if k != "missing"]
     lines += ["", "## Summary (passed / run)", "",
               "| claim | prediction | " + " | ".join(EVIDENCE_WORDS[k] for k in kinds) + " |",
               "|---|---|" + "---|" * len(kinds)]
@@ -141,11 +146,22 @@ def plot(record: dict, path: Path) -> bool:
 
 
 class ReportWriter:
-    """Accumulates records and rewrites results.json / report.md (and new figures) on every add."""
+    """Accumulates records and rewrites results.json / report.md (and new figures) on every add.
+
+    ``directory`` should be a fresh run folder (:func:`idtheory.results.new_run_folder`)."""
 
     def __init__(self, directory: Path | None, json_path: Path | None, header: dict):
-        self.directory, self.json_path, self.header = directory, json_path, header
-        self.records: list[dict] = []
+        self.directory = directory
+        paths = [directory / "results.json" if directory is not None else None, json_path]
+        self.file = ResultsFile(paths, header, summary)
+
+    @property
+    def records(self) -> list[dict]:
+        return self.file.records
+
+    @property
+    def header(self) -> dict:
+        return self.file.header
 
     def add(self, records: list[dict]) -> None:
         for r in records:
@@ -153,16 +169,35 @@ class ReportWriter:
                 name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{r['case']}-{len(self.records)}") + ".png"
                 if plot(r, self.directory / "plots" / name):
                     r["plot"] = f"plots/{name}"
-            self.records.append(r)
+            self.file.records.append(r)
         self.write()
 
+    def finish(self, status: str = "complete", missing: list | None = None) -> None:
+        self.file.header["status"] = status
+        self.file.finish(status, missing)
+        self._write_markdown()
+
     def write(self) -> None:
-        payload = {"header": self.header, "summary": summary(self.records), "results": self.records}
-        text = json.dumps(payload, indent=1, default=float)
+        self.file.write()
+        self._write_markdown()
+
+    def _write_markdown(self) -> None:
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / "results.json").write_text(text)
-            (self.directory / "report.md").write_text(markdown(self.header, self.records))
-        if self.json_path is not None:
-            self.json_path.parent.mkdir(parents=True, exist_ok=True)
-            self.json_path.write_text(text)
+            write_atomic(self.directory / "report.md", markdown(self.header, self.records))
+
+
+def profile_markdown(header: dict, summary_rows: dict, records: list[dict]) -> str:
+    """report.md of ``idtheory validate``: one line per run."""
+    lines = [f"# Identifiability profile: {header.get('loss')}", ""]
+    if header.get("status") != "complete":
+        lines += [f"**This run is {header.get('status', 'running')}: its results are incomplete.**", ""]
+    lines += [f"declared: {header.get('declared')}; consistent: {header.get('declared_consistent')}", "",
+              "| family | λ | seed | theory (AnInfoNCE) | strongest recovered | scores | Λ̂ error | invariant under | "
+              "error |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        scores = ", ".join(f"{k} {v:.3f}" for k, v in r["scores"].items() if v is not None)
+        invariant = ", ".join(k for k, v in r["symmetry"].items() if v is not None and v < 1e-5)
+        error = "" if r["lam_error"] is None else f"{r['lam_error']:.1%}"
+        lines.append(f"| {r['family']} | {', '.join(f'{v:.3g}' for v in r['lam'])} | {r['seed']} | {r['predicted']} | "
+                     f"{r['strongest']} | {scores} | {error} | {invariant} | {r['error'] or ''} |")
+    return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from . import _validate, metrics
 from .indeterminacy import Indeterminacy
 from .losses import AnInfoNCE, InfoNCE
 from .process import GenerativeProcess
-from .training import BUDGETS, Budget, embed, fit
+from .training import Budget, embed, fit, resolve_budget
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,19 @@ def _make_loss(name: str, dim: int, negatives: str) -> torch.nn.Module:
     return InfoNCE(_INFONCE_TAU, negatives=negatives)
 
 
+def plan(name: str, budget: str | Budget = "quick", steps: int | None = None, sampler: str = "exact",
+         negatives: str = "both", device: str = "cpu") -> tuple[Experiment, Budget]:
+    """Check every argument of a reproduction before any training: the experiment and the resolved budget."""
+    from .conditionals import CONDITIONALS
+    from .losses import NEGATIVES
+
+    exp = EXPERIMENTS[_validate.choice(name, tuple(EXPERIMENTS), "experiment")]
+    _validate.choice(sampler, tuple(CONDITIONALS), "conditional")
+    _validate.choice(negatives, NEGATIVES, "negatives scheme")
+    _validate.device(device)
+    return exp, resolve_budget(budget, steps)
+
+
 def reproduce(
     name: str,
     budget: str | Budget = "quick",
@@ -56,26 +69,27 @@ def reproduce(
     device: str = "cpu",
     negatives: str = "both",
     progress: Callable[[str, dict], None] | None = None,
+    on_record: Callable[[dict], None] | None = None,
+    steps: int | None = None,
 ) -> list[dict]:
-    """Train every loss of experiment ``name`` and return one result record per loss."""
-    exp = EXPERIMENTS[_validate.choice(name, tuple(EXPERIMENTS), "experiment")]
-    if isinstance(budget, str):
-        budget_name = _validate.choice(budget, tuple(BUDGETS), "budget")
-        budget = BUDGETS[budget_name]
-    else:
-        budget_name = "custom"
+    """Train every loss of experiment ``name`` and return one result record per loss; ``on_record`` sees
+    each record as soon as its loss is trained. ``steps`` overrides the budget's length."""
+    exp, budget_config = plan(name, budget, steps, sampler, negatives, device)
+    budget_name = (budget if isinstance(budget, str) else "custom") + (f" ({steps} steps)" if steps else "")
     lam = tuple(v / 2 for v in exp.lam_code)
     process = GenerativeProcess(lam=lam, conditional=sampler, seed=seed)
     group = Indeterminacy.from_spectrum(lam)
     records = []
     for loss_name in exp.losses:
         loss = _make_loss(loss_name, process.dim, negatives)
-        result = fit(process, loss, budget, seed=seed, device=device,
+        result = fit(process, loss, budget_config, seed=seed, device=device,
                      progress=None if progress is None else (lambda r, n=loss_name: progress(n, r)))
         records.append(score(name, loss_name, process, group, result, seed, device) | {
-            "budget": budget_name, "budget_params": asdict(budget), "sampler": sampler,
-            "negatives": negatives if budget.late_step is None else
-            f"{negatives}, then {budget.late_negatives} from step {budget.late_step}"})
+            "budget": budget_name, "budget_params": asdict(budget_config), "sampler": sampler,
+            "negatives": negatives if budget_config.late_step is None else
+            f"{negatives}, then {budget_config.late_negatives} from step {budget_config.late_step}"})
+        if on_record is not None:
+            on_record(records[-1])
     return records
 
 

@@ -111,10 +111,6 @@ class OptimumResult:
     at_optimum: float  # largest |t| of the mean gradient over the loss's parameters at Λ̂ = Λ, h = id
     perturbed: float  # the same at Λ̂ = 1.5 Λ
 
-    def holds(self, noise: float = 4.0, signal: float = 10.0) -> bool:
-        """Stationary at the theory's optimum (|t| within noise) and not at a perturbed Λ̂."""
-        return self.at_optimum < noise and self.perturbed > signal
-
 
 def check_optimum(make_loss: Callable[[Sequence[float]], nn.Module], lam: Sequence[float], seed: int = 0,
                   batch: int = 16, batches: int = 1500) -> OptimumResult:

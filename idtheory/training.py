@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -25,7 +25,6 @@ class Budget:
     batch: int = 512
     lr: float = 2e-3
     loss_lr: float = 5e-3  # on ln Λ̂: a relative step of ~0.5 %
-    head_lr: float | None = None  # the encoder's last layer; None: same as lr
     anneal: float = 0.25  # final fraction of ``steps`` over which all learning rates decay linearly to 0
     # Negatives scheme from the fraction ``late_from`` of the steps on (losses with a ``negatives``
     # attribute): both-view negatives get the encoder off the ground fastest, but they are not uniform,
@@ -44,10 +43,8 @@ class Budget:
                 raise ValueError(f"Budget.{name} must be a positive int, got {value!r}")
         if self.batch < 2:
             raise ValueError(f"Budget.batch must be at least 2 for in-batch negatives, got {self.batch}")
-        for name in ("lr", "loss_lr", "head_lr"):
+        for name in ("lr", "loss_lr"):
             value = getattr(self, name)
-            if name == "head_lr" and value is None:
-                continue
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"Budget.{name} must be a finite number > 0, got {value!r}")
         if self.late_negatives is not None:
@@ -71,6 +68,20 @@ BUDGETS = {
     "paper": Budget(steps=100_000, batch=1000, lr=1e-4, loss_lr=1e-3, anneal=0.0, late_negatives=None,
                     hidden=256, depth=3),
 }
+
+
+def resolve_budget(budget: Budget | str = "quick", steps: int | None = None) -> Budget:
+    """A budget from its name (or itself), with ``steps`` overriding its length: the one place a budget is
+    resolved."""
+    if isinstance(budget, str):
+        budget = BUDGETS[_validate.choice(budget, tuple(BUDGETS), "budget")]
+    if not isinstance(budget, Budget):
+        raise TypeError(f"budget must be a Budget or one of {', '.join(map(repr, BUDGETS))}, got {budget!r}")
+    if steps is None:
+        return budget
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    return replace(budget, steps=steps, eval_every=min(budget.eval_every, steps))
 
 
 @dataclass
@@ -114,8 +125,7 @@ def fit(
     With ``budget.late_negatives`` set, the loss's ``negatives`` attribute is switched in place at
     ``late_from`` (the returned ``Fit.loss`` is the same object, left in the late scheme).
     """
-    if isinstance(budget, str):
-        budget = BUDGETS[_validate.choice(budget, tuple(BUDGETS), "budget")]
+    budget = resolve_budget(budget)
     dev = _validate.device(device)
     if not isinstance(loss, nn.Module):
         raise TypeError(f"loss must be a torch.nn.Module, got {type(loss).__name__}")
@@ -136,9 +146,7 @@ def fit(
     x_eval = held_out.observe(z_eval)
     z_eval_np = z_eval.cpu().numpy()
 
-    head = list(encoder.net[-1].parameters())
-    body = [p for p in encoder.parameters() if all(p is not q for q in head)]
-    groups = [{"params": body, "lr": budget.lr}, {"params": head, "lr": budget.head_lr or budget.lr}]
+    groups = [{"params": list(encoder.parameters()), "lr": budget.lr}]
     loss_params = [p for p in loss.parameters() if p.requires_grad]
     if loss_params:
         groups.append({"params": loss_params, "lr": budget.loss_lr})
@@ -209,4 +217,4 @@ def _seeded(build: Callable[[], nn.Module], generator: torch.Generator) -> nn.Mo
     return module
 
 
-__all__ = ["Budget", "BUDGETS", "Fit", "fit", "embed"]
+__all__ = ["Budget", "BUDGETS", "Fit", "fit", "embed", "resolve_budget"]

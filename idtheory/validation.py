@@ -24,12 +24,10 @@ import torch
 
 from . import metrics, suite
 from .claims import predicted_group
-from .indeterminacy import Indeterminacy
+from .indeterminacy import GroupKind, Indeterminacy
 from .plugins import LossPlugin, resolve_loss
 from .process import GenerativeProcess
-
-#: built-in process family -> the suite case whose strategy draws its examples (more: register_spectra)
-FAMILIES = {"distinct": "C1", "tied": "C2", "isotropic": "C3", "content-style": "C4"}
+from .registry import BUILTIN_FAMILIES as FAMILIES  # family -> the case whose strategy draws its examples
 
 
 def all_families() -> list[str]:
@@ -70,9 +68,9 @@ class ProfileRecord:
         return asdict(self)
 
 
-def _order(group: Indeterminacy) -> int:
-    """Position in signed permutation ⊂ blocks ⊂ orthogonal (for comparisons)."""
-    return 0 if group.name == "signed permutation" else 2 if group.name == "orthogonal" else 1
+#: the calibrated threshold that judges recovery up to each kind of group
+KIND_THRESHOLDS = {GroupKind.SIGNED_PERMUTATION: "C1.recovery.score", GroupKind.BLOCK_ORTHOGONAL: "C2.recovery.score",
+                   GroupKind.ORTHOGONAL: "C3.recovery.score", GroupKind.LINEAR: "C5.recovery.linear_r2"}
 
 
 def measured_symmetry(loss: torch.nn.Module, h: np.ndarray, hp: np.ndarray, seed: int = 0) -> dict[str, float]:
@@ -104,16 +102,17 @@ def profile_one(plugin: LossPlugin, family: str, lam, seed: int, device: str = "
         d = process.dim
         predicted = predicted_group(lam)
         record.predicted = predicted.name
-        groups = {"signed permutation": (Indeterminacy.signed_permutation(d), th["C1.recovery.score"]),
-                  predicted.name: (predicted, th["C2.recovery.score"]),
-                  "orthogonal": (Indeterminacy.orthogonal(d), th["C3.recovery.score"])}
-        record.scores = {name: float(g.score(run.z, run.h).within.min()) for name, (g, _) in groups.items()}
+        # Each group is judged with the threshold of the claim that calibrated its kind.
+        candidates = [Indeterminacy.signed_permutation(d), Indeterminacy.orthogonal(d)]
+        if predicted.kind is GroupKind.BLOCK_ORTHOGONAL:
+            candidates.insert(1, predicted)
+        record.scores = {g.name: float(g.score(run.z, run.h).within.min()) for g in candidates}
         record.scores["linear_r2"] = metrics.r2(run.z, run.h)
-        passing = [name for name, (g, t) in groups.items() if record.scores[name] >= t]
+        passing = [g for g in candidates if record.scores[g.name] >= th[KIND_THRESHOLDS[g.kind]]]
         if passing:
-            record.strongest = min(passing, key=lambda n: _order(groups[n][0]))
-        elif record.scores["linear_r2"] >= th["C5.recovery.linear_r2"]:
-            record.strongest = "linear"
+            record.strongest = min(passing, key=lambda g: g.kind).name
+        elif record.scores["linear_r2"] >= th[KIND_THRESHOLDS[GroupKind.LINEAR]]:
+            record.strongest = GroupKind.LINEAR.label
         record.matches_theory = record.strongest == predicted.name
         if run.lam_hat is not None and np.ndim(run.lam_hat) == 1 and len(run.lam_hat) == d:
             perm = predicted.matching(predicted.score(run.z, run.h))
@@ -161,6 +160,16 @@ def check_loss(loss, families: list[str] | None = None, examples: int = 1, max_d
 
     executor.run(fn, calls, done)
     return records
+
+
+def declared_consistent(records: list[ProfileRecord], declared: str | None) -> bool | None:
+    """Whether every run on distinct spectra recovered exactly the kind of group the loss declares
+    (None: nothing declared or no such run)."""
+    distinct = [r.strongest for r in records if r.family == "distinct" and not r.error]
+    if declared is None or not distinct:
+        return None
+    kind = GroupKind.from_name(declared)
+    return all(GroupKind.from_name(s) is kind for s in distinct)
 
 
 def summarize(records: list[ProfileRecord]) -> dict[str, dict]:

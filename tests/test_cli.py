@@ -14,7 +14,9 @@ def test_reproduce_writes_json_and_prints_both_conventions(tmp_path):
     result = runner.invoke(app, ["reproduce", "bimodal", "--steps", "20", "--json", str(out)])
     assert result.exit_code == 0, result.output
     assert "official code (2×)" in result.output and "block-orthogonal 5+5" in result.output
-    (record,) = json.loads(out.read_text())
+    payload = json.loads(out.read_text())
+    assert payload["schema"] == "idtheory.results/1" and payload["header"]["status"] == "complete"
+    (record,) = payload["records"]
     assert record["steps"] == 20 and record["lam_code"][0] == 5.0 and len(record["lam_hat_matched"]) == 10
 
 
@@ -23,7 +25,7 @@ def test_content_style_reports_both_losses_per_latent(tmp_path):
     result = runner.invoke(app, ["reproduce", "content-style", "--steps", "10", "--json", str(out)])
     assert result.exit_code == 0, result.output
     assert "per-latent linear R²" in result.output
-    assert [r["loss"] for r in json.loads(out.read_text())] == ["aninfonce", "infonce"]
+    assert [r["loss"] for r in json.loads(out.read_text())["records"]] == ["aninfonce", "infonce"]
 
 
 def test_unknown_names_exit_2_with_the_allowed_values():

@@ -53,7 +53,7 @@ def test_without_ray_the_error_says_how_to_install_it(monkeypatch):
 def _records(path):
     """The records of a results.json without what depends on the clock."""
     out = []
-    for r in json.loads(path.read_text())["results"]:
+    for r in json.loads(path.read_text())["records"]:
         r.pop("seconds")
         r["detail"].pop("train_seconds", None)
         for h in r["detail"].get("history", []):
@@ -74,8 +74,8 @@ def test_check_on_ray_gives_the_records_of_the_local_executor(tmp_path, monkeypa
                                "--executor", name, "--workers", "2", "--seed", "1", "--report", str(report)],
                               capture_output=True, text=True, cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
-        runs[name] = _records(report / "results.json")
-        assert json.loads((report / "results.json").read_text())["header"]["executor"].startswith(name)
+        runs[name] = _records(report / "run-1" / "results.json")
+        assert json.loads((report / "run-1" / "results.json").read_text())["header"]["executor"].startswith(name)
     assert [r["case"] for r in runs["ray"]] == [r["case"] for r in runs["local"]]
     assert any(r["evidence"] == "recovery" for r in runs["ray"])
     for local, ray in zip(runs["local"], runs["ray"]):

@@ -20,14 +20,15 @@ def _record(case, evidence, value, threshold=0.9, op=">=", history=True):
 
 
 def test_report_is_written_after_each_record(tmp_path):
-    writer = ReportWriter(tmp_path / "rep", tmp_path / "out.json", {"profile": "quick"})
+    writer = ReportWriter(tmp_path / "rep", tmp_path / "out.json", {"profile": "quick", "status": "running"})
     writer.add([_record("C1.recovery", "recovery", 0.95)])
     first = json.loads((tmp_path / "rep" / "results.json").read_text())
-    assert len(first["results"]) == 1 and first["summary"] == {"C1": {"recovery": "1/1"}}
+    assert len(first["records"]) == 1 and first["summary"] == {"C1": {"recovery": "1/1"}}
+    assert first["schema"] == "idtheory.results/1" and first["header"]["status"] == "running"
     writer.add([_record("C1.control", "control", 0.5), _record("C2.symmetry", "symmetry", 0.0, 1e-9, "<=", False)])
     payload = json.loads((tmp_path / "out.json").read_text())
     assert payload["summary"]["C1"] == {"recovery": "1/1", "control": "1/1"}
-    assert all_passed(payload["results"])
+    assert all_passed(payload["records"])
     report = (tmp_path / "rep" / "report.md").read_text()
     assert "| C1 |" in report and "control failed as predicted" in report and "plots/C1.recovery-0.png" in report
     assert (tmp_path / "rep" / "plots" / "C1.recovery-0.png").stat().st_size > 1000

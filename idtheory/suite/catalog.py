@@ -1,0 +1,121 @@
+"""Every case of the suite, the profiles (examples per case, largest dimension) and how examples are drawn."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from .. import _validate, strategies
+from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
+from .records import Outcome, thresholds
+from .sphere_cases import case_c1, case_c2, case_c3, case_c4, case_c5
+
+
+@st.composite
+def hard_negative_examples(draw, **spectrum):
+    """A distinct spectrum and β ∈ [0.6, 1.2] min λ (< 2 min λ, and a shift Λ̂ must visibly follow)."""
+    lam = draw(strategies.distinct_spectra(**spectrum))
+    return lam, round(min(lam) * draw(st.floats(0.6, 1.2)), 6)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    claim: str
+    run: Callable[..., list[Outcome]]
+    examples: Callable[[int], st.SearchStrategy]  # max_dim -> strategy of examples
+
+
+_DISTINCT = {"min_gap": 0.6, "max_gap": 1.0, "low": 2.0, "high": 5.0}
+
+
+def _C8_SPECTRA(max_dim):  # noqa: N802 - a strategy factory, named like the others' constants
+    return strategies.tied_spectra(4, max(max_dim, 4), 0.5, 1.0, 4.0, 10.0, min_block=3, min_groups=2)
+
+
+CASES = {c.name: c for c in (
+    Case("C1", "C1", case_c1, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT)),
+    Case("C2", "C2", case_c2, lambda m: strategies.tied_spectra(4, m, 0.5, 1.0, 2.0, 5.0, min_block=3, min_groups=2)),
+    Case("C3", "C3", case_c3, lambda m: strategies.isotropic_spectra(3, m, 2.0, 10.0)),
+    Case("C4", "C4", case_c4, lambda m: strategies.content_style_spectra(4, m, 3, (8.0, 15.0), (4.0, 8.0))),
+    Case("C5", "C5", case_c5, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT)),
+    Case("C6", "C6", case_c6, lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT)),
+    Case("C6.vmf", "C6", functools.partial(case_c6, estimator="vmf"),
+         lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT)),
+    Case("C7", "C7", case_c7, lambda m: strategies.ensemble_spectra(4, max(m, 4))),
+    # λ 4…10 on the box [-1, 1]: mean |ε| = 1/λ stays well inside it. A tie of ≥ 3 latents: C8 says it
+    # does not matter, and the p = 2 control then cannot line up with the axes by chance.
+    Case("C8", "C8", case_c8, lambda m: _C8_SPECTRA(m)),
+    Case("C8.violation", "C8", case_c8_violation, lambda m: _C8_SPECTRA(m)),
+)}
+
+
+@dataclass(frozen=True)
+class Profile:
+    examples: int  # examples per case
+    max_dim: int  # the thresholds are calibrated up to d = 4 (benchmarks/calibrate.py --max-dim to go further)
+
+
+PROFILES = {"quick": Profile(1, 4), "ci": Profile(1, 4), "dev": Profile(1, 4), "thorough": Profile(10, 4)}
+
+
+def active_profile() -> str:
+    """The hypothesis profile loaded now (by conftest.py or --hypothesis-profile), if it is one of ours."""
+    for name in ("thorough", "ci", "dev"):
+        try:
+            if settings.get_profile(name).max_examples == settings.default.max_examples:
+                return name
+        except Exception:  # noqa: BLE001 - profile not registered (library use outside pytest)
+            continue
+    return "quick"
+
+
+def draw_examples(case: Case, count: int, max_dim: int = 4, seed: int = 0) -> list[tuple]:
+    """``count`` (example, training seed) pairs from the case's strategy, reproducibly, with distinct
+    examples and distinct seeds (hypothesis likes to repeat its simplest values; the seed sets the
+    mixing, the initialization and the data, so repeating it would hide most of the variance)."""
+    found: list[tuple] = []
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=50 * count, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(case.examples(max_dim), st.integers(0, 2**16))
+    def collect(example, training_seed):
+        if len(found) < count and all(example != e and training_seed != s for e, s in found):
+            found.append((example, training_seed))
+
+    collect()
+    if len(found) < count:
+        raise RuntimeError(f"could only draw {len(found)} distinct examples for {case.name}")
+    return found
+
+
+def calibrated(case: str) -> bool:
+    """Whether thresholds.json has the recovery thresholds of ``case`` (violation runs borrow C8's)."""
+    claim = CASES[case].claim
+    return any(k.startswith(f"{claim}.recovery") for k in thresholds())
+
+
+def training_jobs(profile: str = "quick", claims: list[str] | None = None, seed: int = 1) -> list[tuple]:
+    """(case, example, seed) for every training case of ``claims`` under ``profile``."""
+    prof = PROFILES[_validate.choice(profile, tuple(PROFILES), "profile")]
+    return [(name, example, s) for name, case in CASES.items() if not claims or case.claim in claims
+            for example, s in draw_examples(case, prof.examples, prof.max_dim, seed)]
+
+
+def validate_claims(only: str | list[str] | None) -> list[str]:
+    """Parse ``"C1,C3"`` (or a list) into known claim ids of the suite; default: every claim whose
+    thresholds are calibrated."""
+    claims = sorted({c.claim for c in CASES.values()})
+    if only is None or only == "":
+        return [c for c in claims if calibrated(c)]
+    items = [c.strip().upper() for c in (only.split(",") if isinstance(only, str) else only) if c.strip()]
+    unknown = [c for c in items if c not in claims]
+    if unknown:
+        raise ValueError(f"unknown claim(s) {unknown}; allowed: {', '.join(claims)}")
+    return items

@@ -1,0 +1,73 @@
+"""Result records of the check suite and the calibrated thresholds they are judged against."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "thresholds.json"
+
+
+class Thresholds(dict):
+    """Calibrated thresholds, keyed ``"<case>.<metric>"``; a missing one says how to calibrate it."""
+
+    def __missing__(self, key: str) -> float:
+        case = key.split(".")[0]
+        raise KeyError(f"no calibrated threshold {key!r} in idtheory/thresholds.json; "
+                       f"run `python benchmarks/calibrate.py --only {case}`")
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(json.loads(THRESHOLDS_PATH.read_text())["thresholds"]) if THRESHOLDS_PATH.exists() \
+        else Thresholds()
+
+
+class RecordOnly(dict):
+    """Thresholds that are all NaN: run the checks to record their metrics (calibration)."""
+
+    def __missing__(self, key: str) -> float:
+        return float("nan")
+
+
+@dataclass
+class Criterion:
+    metric: str
+    value: float
+    op: str  # ">=" or "<="
+    threshold: float
+
+    @property
+    def holds(self) -> bool:
+        return self.value >= self.threshold if self.op == ">=" else self.value <= self.threshold
+
+
+@dataclass
+class Outcome:
+    case: str
+    claim: str
+    evidence: str  # "proof", "symmetry", "optimum", "recovery", "control" or "reported" (never asserted)
+    loss: str
+    family: str
+    group: str  # the group the criteria score against
+    criteria: list[Criterion]
+    params: dict  # the example: spectrum (paper convention), seed, …
+    detail: dict = field(default_factory=dict)  # matched correlations, history, Λ̂, per-latent R², …
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """recovery, symmetry: every criterion holds; control: some criterion fails, as the theory predicts;
+        reported (an assumption violated, or a known optimization failure mode): never failed."""
+        if self.error is not None:
+            return False
+        held = all(c.holds for c in self.criteria)
+        return True if self.evidence == "reported" else not held if self.evidence == "control" else held
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["passed"] = self.passed
+        for c, record in zip(self.criteria, out["criteria"]):
+            record["holds"] = c.holds
+        return out

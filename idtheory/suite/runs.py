@@ -1,0 +1,111 @@
+"""One training run of a check, scored: the budget, the run record, and what every case scores with."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .. import metrics
+from ..indeterminacy import Indeterminacy
+from ..losses import AnInfoNCE, InfoNCE
+from ..process import GenerativeProcess
+from ..training import Budget, embed, fit
+from .records import Outcome
+
+
+def check_budget(dim: int) -> Budget:
+    """The training budget of the checks: a 2×64 encoder, batch 256, ≥ 3,000 steps (800 per latent)."""
+    return Budget(steps=max(3000, 800 * dim), batch=256, hidden=64, depth=2, eval_every=500, eval_samples=2048)
+
+
+@dataclass
+class Run:
+    z: np.ndarray
+    h: np.ndarray  # encoder outputs of fresh latents z
+    lam_hat: list | None
+    history: list[dict]
+    seconds: float
+    loss: torch.nn.Module | None = None  # the trained loss
+    h_positive: np.ndarray | None = None  # outputs of one positive per z (first family)
+
+
+def train(process: GenerativeProcess, loss: torch.nn.Module, seed: int, device: str = "cpu",
+          normalize: bool = True) -> Run:
+    result = fit(process, loss, check_budget(process.dim), seed=seed, device=device, normalize=normalize)
+    held_out = process.sampler(device, seed=seed + 3)
+    z = held_out.latents(4096)
+    h = embed(result.encoder, held_out.observe(z))
+    h_positive = embed(result.encoder, held_out.observe(held_out.positives(z)[0]))
+    return Run(z.cpu().numpy(), h, result.lam_hat, result.history, result.seconds, result.loss, h_positive)
+
+
+def _score(run: Run, group: Indeterminacy) -> tuple[float, np.ndarray, dict]:
+    rec = group.score(run.z, run.h)
+    perm = group.matching(rec)
+    corr = metrics.correlation_matrix(run.z, run.h)[:, perm]
+    detail = {"per_latent_within": rec.within.tolist(), "leak": rec.leak.tolist(),
+              "matched_correlation": corr.tolist(), "blocks": [list(b) for b in group.blocks]}
+    return rec.score, perm, detail
+
+
+def _lam_error(lam_hat, target, perm) -> float:
+    return float(metrics.lam_recovery(target, lam_hat, perm).max())
+
+
+def _base_detail(run: Run) -> dict:
+    return {"history": run.history, "lam_hat": run.lam_hat, "r2": metrics.r2(run.z, run.h),
+            "r2_per_latent": metrics.r2_per_latent(run.z, run.h).tolist(), "train_seconds": run.seconds}
+
+
+def aninfonce(process: GenerativeProcess, hard_beta: float = 0.0) -> AnInfoNCE:
+    return AnInfoNCE(process.dim, hard_beta=hard_beta)
+
+
+def infonce(process: GenerativeProcess) -> InfoNCE:
+    """InfoNCE with τ = 1/(2 λ_max): matched to the least-augmented latents, exact when Λ = κI (C3)."""
+    return InfoNCE(tau=1 / (2 * max(process.lam)))
+
+
+def _process(assume: dict | None, **config) -> GenerativeProcess:
+    """The case's process, with the user's assumptions (a registered conditional or mixing) applied where
+    they fit: a conditional only on the latent spaces it declares."""
+    from ..conditionals import CONDITIONAL_SPACES
+
+    for key, value in (assume or {}).items():
+        if key == "conditional" and config.get("space", "sphere") not in CONDITIONAL_SPACES[value]:
+            continue
+        config[key] = value
+    return GenerativeProcess(**config)
+
+
+def _outcome(case, claim, evidence, loss, family, group, criteria, params, detail, start) -> Outcome:
+    return Outcome(case, claim, evidence, loss, family, group, criteria, params, detail, time.perf_counter() - start)
+
+
+#: offset of the second training seed in the controls that need two runs
+SECOND_RUN = 7919
+
+
+def _stronger_group_in_both_runs(first: Run, process, seed, device, group: Indeterminacy) -> tuple[float, dict]:
+    """The controls of C2, C3 and C7 ask whether a stronger group than the theory allows is *identified*.
+
+    The theory says the extra rotation is arbitrary — set by the initialization — so a single run can land
+    near the stronger group by chance: measured in calibration with the mean score, single runs reached
+    the C1 threshold in 6 of 20 (C2) and 3 of 20 (C3), and the first C7 family alone scored 0.74–0.96
+    over the refinement, because a mean over a block hides the one latent the stronger group would
+    single out. So the control asks for every latent (the worst latent's score under the stronger
+    group; a correct recovery has it within ~0.01 of the mean) and for two runs from different
+    initializations (not identified = not attained consistently), and keeps the smaller value."""
+    second = train(process, aninfonce(process), seed + SECOND_RUN, device)
+    worst = [float(group.score(run.z, run.h).within.min()) for run in (first, second)]
+    return min(worst), {"worst_latent_scores": worst, "second_run_seed": seed + SECOND_RUN}
+
+
+def _scaled_lam_error(run: Run, lam, perm, p: float) -> float:
+    """C8: max relative error of λ̂_i |s_i|^p against λ_π(i), s_i the slope of output i on its latent."""
+    slopes = np.array([np.polyfit(run.z[:, i], run.h[:, perm[i]], 1)[0] for i in range(len(lam))])
+    scaled = np.asarray(run.lam_hat)[perm] * np.abs(slopes) ** p
+    return float((np.abs(scaled - np.asarray(lam)) / np.asarray(lam)).max())
