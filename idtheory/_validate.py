@@ -29,21 +29,6 @@ def choice(value: str, allowed: Sequence[str], name: str) -> str:
     return value
 
 
-def assumptions(conditional: str | None = None, mixing: str | None = None) -> dict[str, str]:
-    """The user's replacements of the default assumptions, by registered name (entry points loaded first)."""
-    from .conditionals import CONDITIONALS
-    from .mixing import MIXINGS
-    from .registry import load_entry_points
-
-    load_entry_points()
-    out = {}
-    if conditional is not None:
-        out["conditional"] = choice(conditional, tuple(CONDITIONALS), "conditional")
-    if mixing is not None:
-        out["mixing"] = choice(mixing, tuple(MIXINGS), "mixing")
-    return out
-
-
 def device(spec: str | torch.device) -> torch.device:
     """Resolve a device, refusing CUDA on a machine without it instead of failing later inside torch."""
     try:

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import tables
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Verify the identifiability theory of contrastive learning (AnInfoNCE).")
 console = Console()
@@ -49,10 +51,6 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     TextColumn("{task.fields[status]}"), console=console)
-
-
-def _fmt(values, digits=2) -> str:
-    return " ".join(f"{v:.{digits}f}" for v in values)
 
 
 @app.command()
@@ -104,39 +102,10 @@ def reproduce(
             errors.print("interrupted: the finished losses are in the results")
             raise typer.Exit(INTERRUPTED) from None
     file.finish()
-    _print_reproduction(experiment, EXPERIMENTS[experiment].about, records, sampler, budget, steps, seed, device)
+    tables.print_reproduction(console, experiment, EXPERIMENTS[experiment].about, records, sampler, budget, steps,
+                              seed, device)
     if out is not None:
         console.print(f"wrote {out}")
-
-
-def _print_reproduction(experiment, about, records, sampler, budget, steps, seed, device) -> None:
-    console.print(f"[bold]{experiment}[/bold]: {about}")
-    console.print(f"sampler {sampler}, negatives {records[0]['negatives']}, budget {budget}"
-                  f"{f' ({steps} steps)' if steps else ''}, seed {seed}, device {device}")
-    table = Table()
-    for col in ("loss", "R²", "MCC", "predicted", "block rec.", "steps", "seconds"):
-        table.add_column(col)
-    for r in records:
-        table.add_row(r["loss"], f"{r['r2']:.4f}", f"{r['mcc']:.4f}", r["predicted"], f"{r['block_recovery']:.4f}",
-                      str(r["steps"]), f"{r['seconds']:.0f}")
-    console.print(table)
-    for r in records:
-        if "lam_hat_matched" in r:
-            lam_table = Table(title=f"{r['loss']}: Λ̂ matched to Λ (max rel. error {max(r['lam_rel_error']):.1%})")
-            for col in ("convention", "Λ", "Λ̂ (matched)"):
-                lam_table.add_column(col)
-            lam_table.add_row("paper", _fmt(r["lam"]), _fmt(r["lam_hat_matched"]))
-            lam_table.add_row("official code (2×)", _fmt(r["lam_code"]), _fmt(r["lam_hat_matched_code"]))
-            console.print(lam_table)
-    if len(records) > 1:
-        per = Table(title="per-latent linear R²")
-        per.add_column("latent")
-        per.add_column("λ (paper)")
-        for r in records:
-            per.add_column(r["loss"])
-        for i, v in enumerate(records[0]["lam"]):
-            per.add_row(f"z{i}", f"{v:g}", *(f"{r['r2_per_latent'][i]:.3f}" for r in records))
-        console.print(per)
 
 
 @app.command()
@@ -214,15 +183,15 @@ def check(
     import torch
 
     from . import results, suite
-    from ._validate import assumptions
     from ._validate import device as check_device
     from .executors import close, make_executor
+    from .registry import resolve_assumptions
     from .report import ReportWriter, all_passed
 
     try:
         if workers < 1:
             raise ValueError(f"workers must be an int >= 1, got {workers}")
-        assume = assumptions(conditional, mixing)
+        assume = resolve_assumptions(conditional, mixing)
         claims = suite.validate_claims(only)
         jobs = suite.training_jobs(profile, claims, seed)
         check_device(device)
@@ -272,34 +241,11 @@ def check(
     finally:
         close(runner)
     writer.finish()
-    _print_check(profile, time.perf_counter() - start, writer.records)
+    tables.print_check(console, profile, time.perf_counter() - start, writer.records)
     if folder is not None:
         console.print(f"wrote {folder / 'report.md'}, {folder / 'results.json'} and {folder / 'plots'}")
     if not all_passed(writer.records):
         raise typer.Exit(1)
-
-
-def _print_check(profile: str, seconds: float, records: list[dict]) -> None:
-    from .report import EVIDENCE_WORDS, summary
-
-    table = Table(title=f"idtheory check --profile {profile} ({seconds:.0f} s)")
-    kinds = tuple(EVIDENCE_WORDS)
-    table.add_column("claim")
-    for k in kinds:
-        table.add_column(EVIDENCE_WORDS[k])
-    for claim, row in summary(records).items():
-        cells = []
-        for k in kinds:
-            cell = row.get(k, "–")
-            ok = cell == "–" or cell.split("/")[0] == cell.split("/")[1]
-            cells.append(cell if ok else f"[red]{cell}[/red]")
-        table.add_row(claim, *cells)
-    console.print(table)
-    for r in records:
-        if not r["passed"]:
-            console.print(f"[red]FAILED[/red] {r['case']} ({r['loss']}, {r['params']}): "
-                          + (r["error"] or "; ".join(f"{c['metric']}={c['value']:.4g} {c['op']} {c['threshold']:.4g}"
-                                                      for c in r["criteria"])))
 
 
 @app.command()
@@ -382,7 +328,8 @@ def validate(
     file.header["declared_consistent"] = verdict
     file.finish()
     write_markdown()
-    _print_profile(plugin.name, time.perf_counter() - start, summarize(records), records, declared, verdict)
+    tables.print_profile(console, plugin.name, time.perf_counter() - start, summarize(records), records, declared,
+                         verdict)
     for path in (json_file, folder):
         if path is not None:
             console.print(f"wrote {path}")
@@ -392,24 +339,3 @@ def _profile_summary(records: list[dict]) -> dict:
     from .validation import ProfileRecord, summarize
 
     return summarize([ProfileRecord(**r) for r in records])
-
-
-def _print_profile(name, seconds, rows, records, declared, verdict) -> None:
-    table = Table(title=f"identifiability profile of {name} ({seconds:.0f} s)")
-    for col in ("process family", "AnInfoNCE theory", "strongest recovered", "as theory", "Λ̂ max error",
-                "trained loss invariant under", "errors"):
-        table.add_column(col)
-    for family, row in rows.items():
-        recs = [r for r in records if r.family == family and not r.error]
-        lam = [r.lam_error for r in recs if r.lam_error is not None]
-        inv = sorted({k for r in recs for k, v in r.symmetry.items() if v < 1e-5})
-        table.add_row(family, row["predicted"], ", ".join(row["strongest"]) or "–", "yes" if row["matches"] else "NO",
-                      f"{max(lam):.1%}" if lam else "–", ", ".join(inv) or "nothing tested", str(row["errors"]))
-    console.print(table)
-    for r in records:
-        if r.error:
-            console.print(f"[red]error[/red] on {r.family} (λ {r.lam}, seed {r.seed}): {r.error}")
-    if verdict is not None:
-        distinct = rows.get("distinct", {}).get("strongest", [])
-        console.print(f"declared: {declared!r} on distinct spectra → measured {', '.join(distinct)}: "
-                      + ("[green]consistent[/green]" if verdict else "[red]NOT consistent[/red]"))

@@ -93,3 +93,16 @@ def load_entry_points() -> list[str]:
                 register(ep.name, ep.load())
                 added.append(f"{group}:{ep.name}")
     return added
+
+
+def resolve_assumptions(conditional: str | None = None, mixing: str | None = None) -> dict[str, str]:
+    """The user's replacements of the default assumptions, by registered name (entry points loaded first)."""
+    from ._validate import choice
+
+    load_entry_points()
+    out = {}
+    if conditional is not None:
+        out["conditional"] = choice(conditional, tuple(CONDITIONALS), "conditional")
+    if mixing is not None:
+        out["mixing"] = choice(mixing, tuple(MIXINGS), "mixing")
+    return out

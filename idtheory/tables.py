@@ -1,0 +1,85 @@
+"""The terminal tables of check, validate and reproduce (rich): presentation only, no verdicts."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from .report import EVIDENCE_WORDS, summary
+
+
+def _fmt(values, digits=2) -> str:
+    return " ".join(f"{v:.{digits}f}" for v in values)
+
+
+def print_reproduction(console: Console, experiment, about, records, sampler, budget, steps, seed,
+                       device) -> None:
+    console.print(f"[bold]{experiment}[/bold]: {about}")
+    console.print(f"sampler {sampler}, negatives {records[0]['negatives']}, budget {budget}"
+                  f"{f' ({steps} steps)' if steps else ''}, seed {seed}, device {device}")
+    table = Table()
+    for col in ("loss", "R²", "MCC", "predicted", "block rec.", "steps", "seconds"):
+        table.add_column(col)
+    for r in records:
+        table.add_row(r["loss"], f"{r['r2']:.4f}", f"{r['mcc']:.4f}", r["predicted"], f"{r['block_recovery']:.4f}",
+                      str(r["steps"]), f"{r['seconds']:.0f}")
+    console.print(table)
+    for r in records:
+        if "lam_hat_matched" in r:
+            lam_table = Table(title=f"{r['loss']}: Λ̂ matched to Λ (max rel. error {max(r['lam_rel_error']):.1%})")
+            for col in ("convention", "Λ", "Λ̂ (matched)"):
+                lam_table.add_column(col)
+            lam_table.add_row("paper", _fmt(r["lam"]), _fmt(r["lam_hat_matched"]))
+            lam_table.add_row("official code (2×)", _fmt(r["lam_code"]), _fmt(r["lam_hat_matched_code"]))
+            console.print(lam_table)
+    if len(records) > 1:
+        per = Table(title="per-latent linear R²")
+        per.add_column("latent")
+        per.add_column("λ (paper)")
+        for r in records:
+            per.add_column(r["loss"])
+        for i, v in enumerate(records[0]["lam"]):
+            per.add_row(f"z{i}", f"{v:g}", *(f"{r['r2_per_latent'][i]:.3f}" for r in records))
+        console.print(per)
+
+
+def print_check(console: Console, profile: str, seconds: float, records: list[dict]) -> None:
+    table = Table(title=f"idtheory check --profile {profile} ({seconds:.0f} s)")
+    kinds = tuple(EVIDENCE_WORDS)
+    table.add_column("claim")
+    for k in kinds:
+        table.add_column(EVIDENCE_WORDS[k])
+    for claim, row in summary(records).items():
+        cells = []
+        for k in kinds:
+            cell = row.get(k, "–")
+            ok = cell == "–" or cell.split("/")[0] == cell.split("/")[1]
+            cells.append(cell if ok else f"[red]{cell}[/red]")
+        table.add_row(claim, *cells)
+    console.print(table)
+    for r in records:
+        if not r["passed"]:
+            console.print(f"[red]FAILED[/red] {r['case']} ({r['loss']}, {r['params']}): "
+                          + (r["error"] or "; ".join(f"{c['metric']}={c['value']:.4g} {c['op']} {c['threshold']:.4g}"
+                                                      for c in r["criteria"])))
+
+
+def print_profile(console: Console, name, seconds, rows, records, declared, verdict) -> None:
+    table = Table(title=f"identifiability profile of {name} ({seconds:.0f} s)")
+    for col in ("process family", "AnInfoNCE theory", "strongest recovered", "as theory", "Λ̂ max error",
+                "trained loss invariant under", "errors"):
+        table.add_column(col)
+    for family, row in rows.items():
+        recs = [r for r in records if r.family == family and not r.error]
+        lam = [r.lam_error for r in recs if r.lam_error is not None]
+        inv = sorted({k for r in recs for k, v in r.symmetry.items() if v < 1e-5})
+        table.add_row(family, row["predicted"], ", ".join(row["strongest"]) or "–", "yes" if row["matches"] else "NO",
+                      f"{max(lam):.1%}" if lam else "–", ", ".join(inv) or "nothing tested", str(row["errors"]))
+    console.print(table)
+    for r in records:
+        if r.error:
+            console.print(f"[red]error[/red] on {r.family} (λ {r.lam}, seed {r.seed}): {r.error}")
+    if verdict is not None:
+        distinct = rows.get("distinct", {}).get("strongest", [])
+        console.print(f"declared: {declared!r} on distinct spectra → measured {', '.join(distinct)}: "
+                      + ("[green]consistent[/green]" if verdict else "[red]NOT consistent[/red]"))
