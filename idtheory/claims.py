@@ -1,4 +1,4 @@
-"""The claims of the theory (DESIGN.md, C1–C8): one source of truth for proofs/ and checks/.
+"""The claims of the theory (C1–C8, the README's claim table): one source of truth for the proofs and checks.
 
 Each claim names its setting and its prediction in words, and where the prediction is a function of
 the process (a group, a spectrum) it is computed here, so that a derivation's conclusion and a
