@@ -34,6 +34,7 @@ import numpy as np
 
 from idtheory import suite
 from idtheory.executors import close, make_executor
+from idtheory.results import dumps, strict
 
 Z99 = 2.326
 #: what "recovered" can mean at all: scores and R² at least this, relative Λ̂ errors at most this
@@ -87,7 +88,7 @@ def main() -> None:
             for o in outcomes:
                 record = o.to_dict()
                 record["detail"] = {k: record["detail"].get(k) for k in ("r2", "lam_hat", "train_seconds")}
-                stream.write(json.dumps(record) + "\n")
+                stream.write(json.dumps(strict(record), allow_nan=False) + "\n")
             stream.flush()
             print(f"{time.perf_counter() - start:7.0f}s {job[0]} seed {job[2]}: "
                   + ", ".join(f"{o.case} " + " ".join(f"{c.metric}={c.value:.4f}" for c in o.criteria)
@@ -137,7 +138,7 @@ def finish(records: list[dict], args, seconds: float) -> None:
     report = {"examples_per_case": args.examples, "hypothesis_seed": args.seed, "z": Z99,
               "seconds": seconds, "thresholds": th, "summary": summary,
               "values": values, "errors": errors}
-    args.out.write_text(json.dumps(report, indent=1, default=float))
+    args.out.write_text(dumps(report))
     if th:
         sources = stored.get("sources", {}) | {k: str(args.out.name) for k in th}
         args.thresholds.write_text(json.dumps({

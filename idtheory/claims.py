@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from . import _validate
+from . import _arguments
 from .indeterminacy import Indeterminacy, common_refinement
 
 
@@ -55,7 +55,7 @@ def ensemble_group(lams: Sequence[Sequence[float]], rtol: float = 0.05) -> Indet
 
 def hard_negative_spectrum(lam: Sequence[float], beta: float) -> tuple[float, ...]:
     """C6: Λ_eff = Λ - (β/2) I, defined (positive) only for 0 ≤ β < 2 min λ."""
-    lam = _validate.spectrum(lam)
+    lam = _arguments.spectrum(lam)
     if not 0 <= beta < 2 * min(lam):
         raise ValueError(f"beta must satisfy 0 <= beta < 2 min λ = {2 * min(lam)}, got {beta!r}")
     return tuple(v - beta / 2 for v in lam)

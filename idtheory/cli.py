@@ -183,7 +183,7 @@ def check(
     import torch
 
     from . import results, suite
-    from ._validate import device as check_device
+    from ._arguments import device as check_device
     from .executors import close, make_executor
     from .registry import resolve_assumptions
     from .report import ReportWriter, all_passed
@@ -192,7 +192,7 @@ def check(
         if workers < 1:
             raise ValueError(f"workers must be an int >= 1, got {workers}")
         assume = resolve_assumptions(conditional, mixing)
-        claims = suite.validate_claims(only)
+        claims = suite.parse_claims(only)
         jobs = suite.training_jobs(profile, claims, seed)
         check_device(device)
         json_file = results.writable_file(json_path, "--json")
@@ -272,7 +272,7 @@ def validate(
     from .plugins import GROUPS, resolve_loss
     from .registry import load_entry_points
     from .report import profile_markdown
-    from .validation import all_families, check_loss, declared_consistent, family_case, summarize
+    from .validation import all_families, check_loss, declared_consistent, family_spectra, summarize
 
     start = time.perf_counter()
     try:
@@ -282,7 +282,7 @@ def validate(
         load_entry_points()  # registered spectrum families are process families too
         families = [f.strip() for f in processes.split(",")] if processes else all_families()
         for f in families:
-            family_case(f)  # an unknown name is an error here, before any training
+            family_spectra(f)  # an unknown name is an error here, before any training
         declared = claim or plugin.identifies
         if declared is not None and declared not in GROUPS:
             raise ValueError(f"unknown claim {declared!r}; allowed: {', '.join(map(repr, GROUPS))}")

@@ -14,7 +14,7 @@ from enum import IntEnum
 import numpy as np
 import torch
 
-from . import _validate, metrics
+from . import _arguments, metrics
 
 
 class GroupKind(IntEnum):
@@ -57,7 +57,7 @@ class Indeterminacy:
     @classmethod
     def from_spectrum(cls, lam: Sequence[float], rtol: float = 0.05) -> Indeterminacy:
         """Group indices whose λ agree within ``rtol`` (relative, chained over the sorted spectrum)."""
-        lam = _validate.spectrum(lam)
+        lam = _arguments.spectrum(lam)
         order = sorted(range(len(lam)), key=lam.__getitem__)
         blocks, current = [], [order[0]]
         for prev, i in zip(order, order[1:]):

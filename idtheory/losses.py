@@ -28,7 +28,7 @@ import math
 import torch
 from torch import nn
 
-from . import _validate
+from . import _arguments
 
 NEGATIVES = ("anchors", "both")
 
@@ -38,7 +38,7 @@ class ContrastiveLoss(nn.Module):
 
     def __init__(self, negatives: str = "both", hard_beta: float = 0.0):
         super().__init__()
-        self.negatives = _validate.choice(negatives, NEGATIVES, "negatives scheme")
+        self.negatives = _arguments.choice(negatives, NEGATIVES, "negatives scheme")
         if not (isinstance(hard_beta, (int, float)) and math.isfinite(hard_beta) and hard_beta >= 0):
             raise ValueError(f"hard_beta must be a finite number >= 0, got {hard_beta!r}")
         self.hard_beta = float(hard_beta)
@@ -63,10 +63,10 @@ class ContrastiveLoss(nn.Module):
 
     def logits(self, a: torch.Tensor, p: torch.Tensor, negatives: torch.Tensor | None = None):
         """(logits, labels) of the classification problem: row r's candidates and its positive's column."""
-        _validate.embeddings(a, p, getattr(self, "dim", None))
+        _arguments.embeddings(a, p, getattr(self, "dim", None))
         n = a.shape[0]
         if negatives is not None:
-            _validate.negatives(negatives, a)
+            _arguments.negatives(negatives, a)
             m = negatives.shape[1]
             scores = self.pair_critic(a.repeat_interleave(m, 0), negatives.reshape(n * m, -1)).reshape(n, m)
             logits = torch.cat([self.pair_critic(a, p)[:, None], scores], dim=1)
@@ -176,9 +176,9 @@ class AnInfoNCE(ContrastiveLoss):
             raise ValueError(f"dim must be a positive int, got {dim!r}")
         self.dim = dim
         if isinstance(init, str):
-            low, high = INITS[_validate.choice(init, tuple(INITS), "init")]
+            low, high = INITS[_arguments.choice(init, tuple(INITS), "init")]
             init = tuple(torch.logspace(math.log10(low), math.log10(high), dim, dtype=torch.float64).tolist())
-        values = _validate.spectrum([init] * dim if isinstance(init, (int, float)) else init, dim, "init")
+        values = _arguments.spectrum([init] * dim if isinstance(init, (int, float)) else init, dim, "init")
         self.log_lam = nn.Parameter(torch.tensor(values).log(), requires_grad=learnable)
 
     @property
@@ -240,7 +240,7 @@ class EnsembleAnInfoNCE(nn.Module):
         super().__init__()
         if not isinstance(families, int) or families < 1:
             raise ValueError(f"families must be a positive int, got {families!r}")
-        weights = (1.0,) * families if weights is None else _validate.spectrum(weights, families, "weights")
+        weights = (1.0,) * families if weights is None else _arguments.spectrum(weights, families, "weights")
         self.dim, self.families, self.weights = dim, families, weights
         self.members = nn.ModuleList(AnInfoNCE(dim, init, negatives) for _ in range(families))
 
@@ -251,7 +251,7 @@ class EnsembleAnInfoNCE(nn.Module):
     @negatives.setter
     def negatives(self, scheme: str) -> None:
         for member in self.members:
-            member.negatives = _validate.choice(scheme, NEGATIVES, "negatives scheme")
+            member.negatives = _arguments.choice(scheme, NEGATIVES, "negatives scheme")
 
     @property
     def lam_hat(self) -> torch.Tensor:

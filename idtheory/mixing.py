@@ -48,7 +48,7 @@ class Linear(nn.Module):
 
 
 def build_mixing(name: str, dim: int, layers: int, generator: torch.Generator) -> nn.Module:
-    from ._validate import choice
+    from ._arguments import choice
 
     choice(name, tuple(MIXINGS), "mixing")
     return MIXINGS[name](dim, layers, generator)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import _validate
+from . import _arguments
 from .conditionals import CONDITIONAL_SPACES, CONDITIONALS, fisher_bingham
 from .mixing import MIXINGS, build_mixing
 from .spaces import BOUNDS, SPACES
@@ -40,12 +40,12 @@ class GenerativeProcess:
     dim: int = field(init=False)
 
     def __post_init__(self):
-        lam = _validate.spectrum(self.lam)
+        lam = _arguments.spectrum(self.lam)
         object.__setattr__(self, "lam", lam)
         object.__setattr__(self, "dim", len(lam))
-        _validate.choice(self.conditional, tuple(CONDITIONALS), "conditional")
-        _validate.choice(self.mixing, tuple(MIXINGS), "mixing")
-        _validate.choice(self.space, tuple(SPACES), "space")
+        _arguments.choice(self.conditional, tuple(CONDITIONALS), "conditional")
+        _arguments.choice(self.mixing, tuple(MIXINGS), "mixing")
+        _arguments.choice(self.space, tuple(SPACES), "space")
         spaces = CONDITIONAL_SPACES.get(self.conditional, ("sphere",))
         if self.space not in spaces:
             fitting = [c for c, sp in CONDITIONAL_SPACES.items() if self.space in sp]
@@ -53,7 +53,7 @@ class GenerativeProcess:
                              f"{self.space!r}; conditionals for {self.space!r}: {', '.join(fitting) or 'none'}")
         if not isinstance(self.mixing_layers, int) or self.mixing_layers < 1:
             raise ValueError(f"mixing_layers must be a positive int, got {self.mixing_layers!r}")
-        families = tuple(_validate.spectrum(f, len(lam), f"families[{k}]") for k, f in enumerate(self.families))
+        families = tuple(_arguments.spectrum(f, len(lam), f"families[{k}]") for k, f in enumerate(self.families))
         object.__setattr__(self, "families", families)
         beta = self.hard_negative_beta
         if beta is not None and not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta > 0):
@@ -72,7 +72,7 @@ class GenerativeProcess:
         return tuple(2 * v for v in self.lam)
 
     def sampler(self, device: str | torch.device = "cpu", seed: int = 0) -> ProcessSampler:
-        return ProcessSampler(self, _validate.device(device), seed)
+        return ProcessSampler(self, _arguments.device(device), seed)
 
 
 class ProcessSampler:

@@ -97,7 +97,7 @@ def load_entry_points() -> list[str]:
 
 def resolve_assumptions(conditional: str | None = None, mixing: str | None = None) -> dict[str, str]:
     """The user's replacements of the default assumptions, by registered name (entry points loaded first)."""
-    from ._validate import choice
+    from ._arguments import choice
 
     load_entry_points()
     out = {}

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from . import _validate, metrics
+from . import _arguments, metrics
 from .indeterminacy import Indeterminacy
 from .losses import AnInfoNCE, InfoNCE
 from .process import GenerativeProcess
@@ -54,10 +54,10 @@ def plan(name: str, budget: str | Budget = "quick", steps: int | None = None, sa
     from .conditionals import CONDITIONALS
     from .losses import NEGATIVES
 
-    exp = EXPERIMENTS[_validate.choice(name, tuple(EXPERIMENTS), "experiment")]
-    _validate.choice(sampler, tuple(CONDITIONALS), "conditional")
-    _validate.choice(negatives, NEGATIVES, "negatives scheme")
-    _validate.device(device)
+    exp = EXPERIMENTS[_arguments.choice(name, tuple(EXPERIMENTS), "experiment")]
+    _arguments.choice(sampler, tuple(CONDITIONALS), "conditional")
+    _arguments.choice(negatives, NEGATIVES, "negatives scheme")
+    _arguments.device(device)
     return exp, resolve_budget(budget, steps)
 
 

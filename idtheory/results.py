@@ -49,21 +49,21 @@ def header(command: str, **fields: Any) -> dict:
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
-def _strict(value: Any) -> Any:
+def strict(value: Any) -> Any:
     """JSON-safe: NaN/inf -> None, numpy scalars and arrays -> Python values."""
     if isinstance(value, dict):
-        return {str(k): _strict(v) for k, v in value.items()}
+        return {str(k): strict(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_strict(v) for v in value]
+        return [strict(v) for v in value]
     if hasattr(value, "tolist"):
-        return _strict(value.tolist())
+        return strict(value.tolist())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
 
 def dumps(payload: Any) -> str:
-    return json.dumps(_strict(payload), indent=1, allow_nan=False)
+    return json.dumps(strict(payload), indent=1, allow_nan=False)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -149,4 +149,4 @@ class ResultsFile:
             write_atomic(path, text)
 
 
-__all__ = ["SCHEMA", "ResultsFile", "dumps", "header", "new_run_folder", "writable_file", "write_atomic"]
+__all__ = ["SCHEMA", "ResultsFile", "dumps", "header", "new_run_folder", "strict", "writable_file", "write_atomic"]

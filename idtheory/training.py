@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import _validate, metrics
+from . import _arguments, metrics
 from .encoders import Encoder
 from .process import GenerativeProcess
 
@@ -50,7 +50,7 @@ class Budget:
         if self.late_negatives is not None:
             from .losses import NEGATIVES
 
-            _validate.choice(self.late_negatives, NEGATIVES, "late_negatives scheme")
+            _arguments.choice(self.late_negatives, NEGATIVES, "late_negatives scheme")
         for name in ("anneal", "late_from"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"Budget.{name} must be a fraction in [0, 1], got {getattr(self, name)!r}")
@@ -74,7 +74,7 @@ def resolve_budget(budget: Budget | str = "quick", steps: int | None = None) -> 
     """A budget from its name (or itself), with ``steps`` overriding its length: the one place a budget is
     resolved."""
     if isinstance(budget, str):
-        budget = BUDGETS[_validate.choice(budget, tuple(BUDGETS), "budget")]
+        budget = BUDGETS[_arguments.choice(budget, tuple(BUDGETS), "budget")]
     if not isinstance(budget, Budget):
         raise TypeError(f"budget must be a Budget or one of {', '.join(map(repr, BUDGETS))}, got {budget!r}")
     if steps is None:
@@ -126,7 +126,7 @@ def fit(
     ``late_from`` (the returned ``Fit.loss`` is the same object, left in the late scheme).
     """
     budget = resolve_budget(budget)
-    dev = _validate.device(device)
+    dev = _arguments.device(device)
     if not isinstance(loss, nn.Module):
         raise TypeError(f"loss must be a torch.nn.Module, got {type(loss).__name__}")
     dim = process.dim

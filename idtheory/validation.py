@@ -37,15 +37,14 @@ def all_families() -> list[str]:
     return [*FAMILIES, *SPECTRA]
 
 
-def family_case(name: str) -> suite.Case:
-    """The case whose strategy draws a family's spectra (a registered family gets a case of its own)."""
-    from . import _validate
+def family_spectra(name: str):
+    """``max_dim -> strategy`` of a family's spectra: the suite case's for a built-in family, the registered
+    one otherwise."""
+    from . import _arguments
     from .registry import SPECTRA
 
-    _validate.choice(name, tuple(all_families()), "process family")
-    if name in FAMILIES:
-        return suite.CASES[FAMILIES[name]]
-    return suite.Case(name, "profile", profile_one, SPECTRA[name])
+    _arguments.choice(name, tuple(all_families()), "process family")
+    return suite.CASES[FAMILIES[name]].examples if name in FAMILIES else SPECTRA[name]
 
 
 @dataclass
@@ -141,10 +140,10 @@ def check_loss(loss, families: list[str] | None = None, examples: int = 1, max_d
 
     plugin = resolve_loss(loss)
     chosen = families or all_families()
-    cases = {f: family_case(f) for f in chosen}
+    spectra = {f: family_spectra(f) for f in chosen}
     th = suite.thresholds()
     jobs = [(f, example, s) for f in chosen
-            for example, s in suite.draw_examples(cases[f], examples, max_dim, seed)]
+            for example, s in suite.draw_examples(spectra[f], examples, max_dim, seed)]
     if isinstance(loss, str):
         executor = executor or LocalExecutor(workers)
         fn, calls = _job, [(loss, f, ex, s, device, th) for f, ex, s in jobs]

@@ -22,8 +22,8 @@ from .catalog import (
            active_profile,
            calibrated,
            draw_examples,
+           parse_claims,
            training_jobs,
-           validate_claims,
 )
 from .evidence import optimum_outcomes, proof_outcomes, symmetry_outcomes
 from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
@@ -36,4 +36,4 @@ __all__ = ["CASES", "PROFILES", "THRESHOLDS_PATH", "Case", "Criterion", "Outcome
            "Thresholds", "active_profile", "calibrated", "case_c1", "case_c2", "case_c3", "case_c4", "case_c5",
            "case_c6", "case_c7", "case_c8", "case_c8_violation", "check_budget", "draw_examples", "optimum_outcomes",
            "proof_outcomes", "run_case", "run_jobs", "symmetry_outcomes", "thresholds", "train", "training_jobs",
-           "validate_claims", "_process"]
+           "parse_claims", "_process"]

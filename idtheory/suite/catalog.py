@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from .. import _validate, strategies
+from .. import _arguments, strategies
 from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
 from .records import Outcome, thresholds
 from .sphere_cases import case_c1, case_c2, case_c3, case_c4, case_c5
@@ -65,33 +65,32 @@ PROFILES = {"quick": Profile(1, 4), "ci": Profile(1, 4), "dev": Profile(1, 4), "
 
 
 def active_profile() -> str:
-    """The hypothesis profile loaded now (by conftest.py or --hypothesis-profile), if it is one of ours."""
-    for name in ("thorough", "ci", "dev"):
-        try:
-            if settings.get_profile(name).max_examples == settings.default.max_examples:
-                return name
-        except Exception:  # noqa: BLE001 - profile not registered (library use outside pytest)
-            continue
-    return "quick"
+    """The hypothesis profile loaded now (by conftest.py or --hypothesis-profile) if it is one of ours,
+    else "quick"."""
+    current = getattr(settings, "get_current_profile_name", lambda: settings._current_profile)()
+    return current if current in PROFILES else "quick"
 
 
-def draw_examples(case: Case, count: int, max_dim: int = 4, seed: int = 0) -> list[tuple]:
-    """``count`` (example, training seed) pairs from the case's strategy, reproducibly, with distinct
-    examples and distinct seeds (hypothesis likes to repeat its simplest values; the seed sets the
-    mixing, the initialization and the data, so repeating it would hide most of the variance)."""
+def draw_examples(strategy: Case | Callable[[int], st.SearchStrategy], count: int, max_dim: int = 4,
+                  seed: int = 0) -> list[tuple]:
+    """``count`` (example, training seed) pairs from a case's strategy (or any ``max_dim -> strategy``),
+    reproducibly, with distinct examples and distinct seeds (hypothesis likes to repeat its simplest
+    values; the seed sets the mixing, the initialization and the data, so repeating it would hide most
+    of the variance)."""
+    examples = strategy.examples if isinstance(strategy, Case) else strategy
     found: list[tuple] = []
 
     @hypothesis_seed(seed)
     @settings(max_examples=50 * count, database=None, phases=[Phase.generate], deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(case.examples(max_dim), st.integers(0, 2**16))
+    @given(examples(max_dim), st.integers(0, 2**16))
     def collect(example, training_seed):
         if len(found) < count and all(example != e and training_seed != s for e, s in found):
             found.append((example, training_seed))
 
     collect()
     if len(found) < count:
-        raise RuntimeError(f"could only draw {len(found)} distinct examples for {case.name}")
+        raise RuntimeError(f"could only draw {len(found)} distinct examples of {count} from {strategy!r}")
     return found
 
 
@@ -103,12 +102,12 @@ def calibrated(case: str) -> bool:
 
 def training_jobs(profile: str = "quick", claims: list[str] | None = None, seed: int = 1) -> list[tuple]:
     """(case, example, seed) for every training case of ``claims`` under ``profile``."""
-    prof = PROFILES[_validate.choice(profile, tuple(PROFILES), "profile")]
+    prof = PROFILES[_arguments.choice(profile, tuple(PROFILES), "profile")]
     return [(name, example, s) for name, case in CASES.items() if not claims or case.claim in claims
             for example, s in draw_examples(case, prof.examples, prof.max_dim, seed)]
 
 
-def validate_claims(only: str | list[str] | None) -> list[str]:
+def parse_claims(only: str | list[str] | None) -> list[str]:
     """Parse ``"C1,C3"`` (or a list) into known claim ids of the suite; default: every claim whose
     thresholds are calibrated."""
     claims = sorted({c.claim for c in CASES.values()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .. import _validate
+from .. import _arguments
 from ..claims import ensemble_group, hard_negative_spectrum, predicted_group
 from ..indeterminacy import Indeterminacy
 from ..losses import EnsembleAnInfoNCE
@@ -34,7 +34,7 @@ def case_c6(example, seed, device="cpu", th=None, assume=None, estimator: str = 
       R² 0.665); so, like the anchor negatives of every check, they replace the in-batch negatives
       after the first quarter of training (``Budget.late_from``). Same criteria and thresholds as C6.
     """
-    _validate.choice(estimator, ("weighted", "vmf"), "hard-negative estimator")
+    _arguments.choice(estimator, ("weighted", "vmf"), "hard-negative estimator")
     th = thresholds() if th is None else th
     lam, beta = example
     group = predicted_group(lam)
