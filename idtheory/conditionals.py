@@ -47,11 +47,19 @@ def fisher_bingham(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generato
     A proposal is kept with probability exp(-(bᵀx - q)²/q) × Bingham/(M·ACG) ≤ 1, which leaves exactly f.
     A = Λ - uuᵀ is diagonal plus rank one, so everything is O(d) per row: no eigen-decomposition.
     """
+    return fisher_bingham_many(z, lam.to(z.dtype).expand_as(z), [(generator, len(z))])
+
+
+def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts: list[tuple[torch.Generator, int]]) -> torch.Tensor:
+    """:func:`fisher_bingham` for several processes at once: rows of ``z`` and of the per-row ``lam``
+    (n, d) come in consecutive parts, each (generator, rows) drawing from its own generator exactly what
+    :func:`fisher_bingham` would draw for those rows alone — so a run's samples do not depend on which
+    other runs share the batch. The arithmetic is vectorized over all rows."""
     n_rows, d = z.shape
     dtype = z.dtype
-    zz, lam64 = z, lam.to(dtype)
-    b = zz * lam64
-    q = (b * zz).sum(1)
+    lam64 = lam.to(dtype)
+    b = z * lam64
+    q = (b * z).sum(1)
     u = b / q.sqrt()[:, None]
     beta = _acg_beta(lam64, u)
     log_m = -(d - beta) / 2 + d / 2 * torch.log(d / beta)
@@ -62,32 +70,36 @@ def fisher_bingham(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generato
     gamma = (1 - 2 / beta * v_sq).rsqrt() - 1
     v_hat = v / v_sq.sqrt()[:, None]
 
-    out = torch.empty_like(zz)
-    pending = torch.arange(n_rows, device=z.device)
+    out = torch.empty_like(z)
+    bounds = torch.tensor([0, *[rows for _, rows in parts]]).cumsum(0).tolist()
+    pending = [torch.arange(lo, hi, device=z.device) for lo, hi in zip(bounds, bounds[1:])]
     per_row = 16  # acceptance is ~10% for the official spectra: most rows finish in the first round
     for _ in range(_MAX_ROUNDS):
-        if pending.numel() == 0:
+        active = [(g, rows) for (g, _), rows in zip(parts, pending) if rows.numel()]
+        if not active:
             return out
-        k = pending.numel()
-        eps = torch.randn(k, per_row, d, generator=generator, device=z.device, dtype=dtype)
-        vh = v_hat[pending, None, :]
-        y = (eps + gamma[pending, None, None] * vh * (eps * vh).sum(-1, keepdim=True)) * d_inv_sqrt[pending, None]
+        rows = torch.cat([r for _, r in active]) if len(active) > 1 else active[0][1]
+        eps = [torch.randn(r.numel(), per_row, d, generator=g, device=z.device, dtype=dtype) for g, r in active]
+        eps = torch.cat(eps) if len(eps) > 1 else eps[0]
+        vh = v_hat[rows, None, :]
+        y = (eps + gamma[rows, None, None] * vh * (eps * vh).sum(-1, keepdim=True)) * d_inv_sqrt[rows, None]
         x = y / y.norm(dim=-1, keepdim=True)
-        ux = (x * u[pending, None, :]).sum(-1)
-        w = ((x * x) * lam64).sum(-1) - ux * ux  # xᵀAx
-        bx = (x * b[pending, None, :]).sum(-1)
-        qp = q[pending, None]
-        log_accept = (
-            -w + d / 2 * torch.log1p(2 * w / beta[pending, None]) - log_m[pending, None] - (bx - qp) ** 2 / qp
-        )
-        accept = torch.rand(k, per_row, generator=generator, device=z.device, dtype=dtype).log() < log_accept
+        ux = (x * u[rows, None, :]).sum(-1)
+        w = ((x * x) * lam64[rows, None, :]).sum(-1) - ux * ux  # xᵀAx
+        bx = (x * b[rows, None, :]).sum(-1)
+        qp = q[rows, None]
+        log_accept = -w + d / 2 * torch.log1p(2 * w / beta[rows, None]) - log_m[rows, None] - (bx - qp) ** 2 / qp
+        uniform = [torch.rand(r.numel(), per_row, generator=g, device=z.device, dtype=dtype) for g, r in active]
+        accept = (torch.cat(uniform) if len(uniform) > 1 else uniform[0]).log() < log_accept
         got = accept.any(dim=1)
         first = accept.to(torch.int8).argmax(dim=1)
-        out[pending[got]] = x[got, first[got]]
-        pending = pending[~got]
+        out[rows[got]] = x[got, first[got]]
+        done = iter(got.split([r.numel() for _, r in active]))
+        pending = [r[~next(done)] if r.numel() else r for r in pending]
         # More proposals per row for the stragglers keeps the number of rounds small.
         per_row = min(per_row * 2, 256)
-    raise RuntimeError(f"fisher_bingham: {pending.numel()} rows still unsampled after {_MAX_ROUNDS} rounds")
+    left = sum(r.numel() for r in pending)
+    raise RuntimeError(f"fisher_bingham: {left} rows still unsampled after {_MAX_ROUNDS} rounds")
 
 
 def official(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

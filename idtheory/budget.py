@@ -1,0 +1,76 @@
+"""Training budgets: the hyper-parameters of a run, by name, resolved in one place."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from . import _arguments
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Training hyper-parameters. The defaults are the ``quick`` budget, chosen by the measurements in
+    benchmarks/results/speed_study.md."""
+
+    steps: int = 20_000
+    batch: int = 512
+    lr: float = 2e-3
+    loss_lr: float = 5e-3  # on ln Λ̂: a relative step of ~0.5 %
+    anneal: float = 0.25  # final fraction of ``steps`` over which all learning rates decay linearly to 0
+    # Negatives scheme from the fraction ``late_from`` of the steps on (losses with a ``negatives``
+    # attribute): both-view negatives get the encoder off the ground fastest, but they are not uniform,
+    # which biases Λ̂; anchor negatives (the theory's exact setting) then remove the bias.
+    late_negatives: str | None = "anchors"
+    late_from: float = 0.25
+    hidden: int = 128
+    depth: int = 3
+    eval_every: int = 1000
+    eval_samples: int = 4096
+
+    def __post_init__(self):
+        for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"Budget.{name} must be a positive int, got {value!r}")
+        if self.batch < 2:
+            raise ValueError(f"Budget.batch must be at least 2 for in-batch negatives, got {self.batch}")
+        for name in ("lr", "loss_lr"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"Budget.{name} must be a finite number > 0, got {value!r}")
+        if self.late_negatives is not None:
+            from .losses import NEGATIVES
+
+            _arguments.choice(self.late_negatives, NEGATIVES, "late_negatives scheme")
+        for name in ("anneal", "late_from"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"Budget.{name} must be a fraction in [0, 1], got {getattr(self, name)!r}")
+
+    @property
+    def late_step(self) -> int | None:
+        """The first step trained with ``late_negatives`` (None: the scheme never changes)."""
+        step = int(self.steps * self.late_from) + 1
+        return step if self.late_negatives and step <= self.steps else None
+
+
+BUDGETS = {
+    "quick": Budget(),
+    # The official run's length, batch, learning rates and negatives (its encoder is wider: 100-500-…).
+    "paper": Budget(steps=100_000, batch=1000, lr=1e-4, loss_lr=1e-3, anneal=0.0, late_negatives=None,
+                    hidden=256, depth=3),
+}
+
+
+def resolve_budget(budget: Budget | str = "quick", steps: int | None = None) -> Budget:
+    """A budget from its name (or itself), with ``steps`` overriding its length: the one place a budget is
+    resolved."""
+    if isinstance(budget, str):
+        budget = BUDGETS[_arguments.choice(budget, tuple(BUDGETS), "budget")]
+    if not isinstance(budget, Budget):
+        raise TypeError(f"budget must be a Budget or one of {', '.join(map(repr, BUDGETS))}, got {budget!r}")
+    if steps is None:
+        return budget
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    return replace(budget, steps=steps, eval_every=min(budget.eval_every, steps))

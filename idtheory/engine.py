@@ -1,0 +1,350 @@
+"""The batched training engine: K independent runs trained as one vectorized model.
+
+Each run has its own process (Λ, mixing, conditional), its own loss parameters, encoder initialization
+and data stream; the K encoders are one stack of batched matmuls, the K losses one
+``torch.func.vmap`` over their stacked parameters, Adam one foreach update. A run's random numbers
+come from its own generators, drawn exactly as a run alone draws them (the exact sampler vectorizes
+its arithmetic over all runs but not its draws), so a run's result does not depend on which runs
+share its batch — :func:`idtheory.training.fit` is this engine with K = 1.
+
+Between evaluations the loop reads nothing back from the device except inside the rejection
+samplers, whose number of rounds depends on the draws (a GPU waits there); losses, metrics and Λ̂
+are read every ``eval_every`` steps.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import _arguments, metrics
+from .budget import resolve_budget
+from .conditionals import fisher_bingham_many
+from .encoders import Encoder
+from .mixing import InvertibleMLP
+from .process import GenerativeProcess
+
+LEAKY_SLOPE = 0.01  # nn.LeakyReLU's default, as in Encoder
+
+
+@dataclass
+class RunSpec:
+    """One run of a batch: a process, a fresh loss module (trained in place), a seed."""
+
+    process: GenerativeProcess
+    loss: nn.Module
+    seed: int = 0
+    normalize: bool = True
+
+
+@dataclass
+class Fit:
+    encoder: nn.Module
+    loss: nn.Module
+    history: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    steps: int = 0
+    lam_hat: list[float] | None = None
+    error: str | None = None  # the run diverged (its loss became non-finite); the other runs went on
+    batched_loss: bool = True  # False: the loss was not vmappable and was evaluated run by run
+
+
+def lam_hat_of(loss: nn.Module, dim: int) -> list | None:
+    """The loss's learned Λ̂ as a list; a scalar (a learned temperature) is the isotropic Λ̂ = λ̂ I."""
+    lam = getattr(loss, "lam_hat", None)
+    if lam is None:
+        return None
+    lam = lam.detach().cpu().double()
+    return [float(lam)] * dim if lam.ndim == 0 else lam.tolist()
+
+
+def seeded(build: Callable[[], nn.Module], generator: torch.Generator) -> nn.Module:
+    """Build a module, then re-draw its Linear layers from ``generator`` with PyTorch's default law
+    U(-1/√fan_in, 1/√fan_in) (torch's own init would draw from the global RNG)."""
+    module = build()
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, nn.Linear):
+                bound = 1 / math.sqrt(layer.in_features)
+                for p in (layer.weight, layer.bias):
+                    p.copy_((torch.rand(p.shape, generator=generator) * 2 - 1) * bound)
+    return module
+
+
+class StackedEncoder:
+    """K encoders of one architecture as stacked weights (K, out, in): x (K, B, in) -> (K, B, out)."""
+
+    def __init__(self, encoders: Sequence[Encoder]):
+        layers = [[m for m in e.net if isinstance(m, nn.Linear)] for e in encoders]
+        self.weights = [torch.stack([run[i].weight.detach() for run in layers]).requires_grad_()
+                        for i in range(len(layers[0]))]
+        self.biases = [torch.stack([run[i].bias.detach() for run in layers]).requires_grad_()
+                       for i in range(len(layers[0]))]
+        self.normalize = encoders[0].normalize
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [*self.weights, *self.biases]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            x = torch.baddbmm(b[:, None, :], x, w.transpose(1, 2))
+            if i < last:
+                x = nn.functional.leaky_relu(x, LEAKY_SLOPE)
+        return nn.functional.normalize(x, dim=-1) if self.normalize else x
+
+    @torch.no_grad()
+    def write_back(self, encoders: Sequence[Encoder]) -> None:
+        for k, e in enumerate(encoders):
+            linear = [m for m in e.net if isinstance(m, nn.Linear)]
+            for layer, w, b in zip(linear, self.weights, self.biases):
+                layer.weight.copy_(w[k])
+                layer.bias.copy_(b[k])
+
+
+class BatchSampler:
+    """The K runs' samplers; draws for all at once where the arithmetic vectorizes (mixing, the exact
+    conditional), each run from its own generators."""
+
+    def __init__(self, samplers: list):
+        self.samplers = samplers
+        first = samplers[0]
+        self.dim = first.process.dim
+        mixings = [s.mixing for s in samplers]
+        self.mixing_weights = None
+        if all(isinstance(m, InvertibleMLP) for m in mixings) and len({len(m.weights) for m in mixings}) == 1:
+            self.mixing_weights = torch.stack([m.weights for m in mixings])  # (K, L, d, d)
+        self.exact = all(s.process.conditional == "exact" and s.process.space == "sphere" for s in samplers)
+
+    def latents(self, n: int) -> torch.Tensor:
+        return torch.stack([s.latents(n) for s in self.samplers])
+
+    @torch.no_grad()
+    def observe(self, z: torch.Tensor) -> torch.Tensor:
+        """x = g_k(z_k) for every run: z (K, n, d) -> (K, n, d)."""
+        if self.mixing_weights is None:
+            return torch.stack([s.observe(zk) for s, zk in zip(self.samplers, z)])
+        x, last = z, self.mixing_weights.shape[1] - 1
+        for i in range(last + 1):
+            x = torch.bmm(x, self.mixing_weights[:, i].transpose(1, 2))
+            if i < last:
+                x = nn.functional.leaky_relu(x, self.samplers[0].mixing.slope)
+        return x
+
+    def positives(self, z: torch.Tensor) -> list[torch.Tensor]:
+        """One positive per augmentation family and anchor: a list over families of (K, n, d)."""
+        if not self.exact:
+            per_run = [s.positives(zk) for s, zk in zip(self.samplers, z)]
+            return [torch.stack([run[f] for run in per_run]) for f in range(len(per_run[0]))]
+        k, n, d = z.shape
+        rows = z.reshape(k * n, d)
+        parts = [(s.generator, n) for s in self.samplers]
+        out = []
+        for f in range(len(self.samplers[0].spectra)):
+            lam = torch.stack([s.spectra[f] for s in self.samplers])[:, None, :].expand(k, n, d).reshape(k * n, d)
+            out.append(fisher_bingham_many(rows, lam, parts).reshape(k, n, d))
+        return out
+
+    def hard_negatives(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.stack([s.hard_negatives(zk) for s, zk in zip(self.samplers, z)])
+
+
+_MODULE_INTERNALS = frozenset(vars(nn.Module()))
+
+
+def _signature(spec: RunSpec) -> tuple:
+    """What must agree for runs to share one vectorized model (the batch evaluates run 0's module with
+    each run's parameters, so every other attribute — a fixed temperature, p, the negatives — must agree)."""
+    loss = spec.loss
+    config = tuple(sorted((k, repr(v)) for k, v in vars(loss).items() if k not in _MODULE_INTERNALS))
+    shapes = tuple((n, tuple(p.shape)) for n, p in loss.named_parameters())
+    process = spec.process
+    return (type(loss).__name__, config, shapes, process.dim, spec.normalize, len(process.spectra),
+            process.hard_negative_beta is not None, process.hard_negative_count)
+
+
+def check_batch(specs: Sequence[RunSpec]) -> None:
+    if not specs:
+        raise ValueError("a batch needs at least one run, got none (K = 0)")
+    for k, spec in enumerate(specs):
+        if not isinstance(spec.loss, nn.Module):
+            raise TypeError(f"run {k}: the loss must be a torch.nn.Module, got {type(spec.loss).__name__}")
+        dim = spec.process.dim
+        if getattr(spec.loss, "dim", dim) != dim:
+            raise ValueError(f"run {k}: the loss was built for dimension {spec.loss.dim} but the process has "
+                             f"dimension {dim}")
+        families = len(spec.process.spectra)
+        if getattr(spec.loss, "families", 1) != families:
+            raise ValueError(f"run {k}: the process has {families} augmentation families but the loss takes "
+                             f"{getattr(spec.loss, 'families', 1)}")
+    first = _signature(specs[0])
+    for k, spec in enumerate(specs[1:], 1):
+        if _signature(spec) != first:
+            raise ValueError(f"run {k} cannot share a batch with run 0: they differ in dimension, normalization, "
+                             f"families, hard negatives or loss configuration ({_signature(spec)} vs {first}); "
+                             "group runs with idtheory.engine.fit_groups")
+
+
+class StackedLoss:
+    """The K loss modules as one functional module over stacked parameters, vmapped when possible."""
+
+    def __init__(self, losses: Sequence[nn.Module], device: torch.device):
+        self.base = copy.deepcopy(losses[0]).to(device)
+        self.params, self.buffers = torch.func.stack_module_state([m.to(device) for m in losses])
+        self.trainable = [p for p in self.params.values() if p.requires_grad]
+        self.batched: bool | None = None  # decided at the first call
+        self.reason = ""
+
+    def _one(self, params, buffers, *args):
+        return torch.func.functional_call(self.base, (params, buffers), args)
+
+    def __call__(self, *args) -> torch.Tensor:
+        if self.batched is None:
+            try:
+                values = torch.func.vmap(self._one)(self.params, self.buffers, *args)
+                self.batched = True
+                return values
+            except Exception as err:  # noqa: BLE001 - not vmappable: evaluated run by run, and said so
+                self.batched, self.reason = False, f"{type(err).__name__}: {err}"
+        if self.batched:
+            return torch.func.vmap(self._one)(self.params, self.buffers, *args)
+        return self._each(*args)
+
+    def _each(self, *args) -> torch.Tensor:
+        k = len(args[0])
+        return torch.stack([self._one({n: t[i] for n, t in self.params.items()},
+                                      {n: t[i] for n, t in self.buffers.items()},
+                                      *[[x[i] for x in a] if isinstance(a, list) else a[i] for a in args])
+                            for i in range(k)])
+
+    def set_negatives(self, scheme: str) -> None:
+        if hasattr(self.base, "negatives"):
+            self.base.negatives = scheme
+
+    @torch.no_grad()
+    def write_back(self, losses: Sequence[nn.Module]) -> None:
+        for k, loss in enumerate(losses):
+            for name, stacked in self.params.items():
+                loss.get_parameter(name).copy_(stacked[k])
+            if hasattr(self.base, "negatives"):
+                loss.negatives = self.base.negatives
+
+
+def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu",
+             progress: Callable[[int, dict], None] | None = None) -> list[Fit]:
+    """Train the runs of ``specs`` together (see the module docstring); one :class:`Fit` per run, in order.
+
+    Every ``eval_every`` steps each run's history records its loss, linear R² and MCC on its own held-out
+    latents, and ``progress(run_index, record)`` is called. A run whose loss turns non-finite is stopped
+    (its ``Fit.error`` says when) and the others go on."""
+    budget = resolve_budget(budget)
+    dev = _arguments.device(device)
+    check_batch(specs)
+    dim, families = specs[0].process.dim, len(specs[0].process.spectra)
+    hard = specs[0].process.hard_negative_beta is not None
+    encoders = [seeded(lambda s=s: Encoder(dim, dim, budget.hidden, budget.depth, s.normalize),
+                       torch.Generator().manual_seed(s.seed)).to(dev) for s in specs]
+    data = BatchSampler([s.process.sampler(dev, seed=s.seed + 1) for s in specs])
+    held_out = [s.process.sampler(dev, seed=s.seed + 2) for s in specs]
+    z_eval = [h.latents(budget.eval_samples) for h in held_out]
+    x_eval = torch.stack([h.observe(z) for h, z in zip(held_out, z_eval)])
+    z_eval = [z.cpu().numpy() for z in z_eval]
+
+    encoder = StackedEncoder(encoders)
+    loss = StackedLoss([s.loss for s in specs], dev)
+    groups = [{"params": encoder.parameters(), "lr": budget.lr}]
+    if loss.trainable:
+        groups.append({"params": loss.trainable, "lr": budget.loss_lr})
+    opt = torch.optim.Adam(groups, foreach=True)
+    # Constant, then a linear decay over the last ``anneal`` fraction: a constant step size keeps the
+    # slow alignment between near-equal λ moving; the decay then removes the batch noise at the end.
+    decay_start = budget.steps * (1 - budget.anneal)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: min(1.0, (budget.steps - step) / max(budget.steps - decay_start, 1e-9)))
+
+    fits = [Fit(e, s.loss) for e, s in zip(encoders, specs)]
+    alive = torch.ones(len(specs), dtype=torch.bool, device=dev)
+    start = time.perf_counter()
+    running = torch.zeros(len(specs), device=dev)
+    since = 0
+    for step in range(1, budget.steps + 1):
+        if step == budget.late_step:
+            loss.set_negatives(budget.late_negatives)
+        z = data.latents(budget.batch)
+        a = encoder(data.observe(z))
+        positives = [encoder(data.observe(zt)) for zt in data.positives(z)]
+        args = [a, positives if families > 1 else positives[0]]
+        if hard and step >= (budget.late_step or 1):
+            z_neg = data.hard_negatives(z)  # (K, n, M, d)
+            k, n, m, _ = z_neg.shape
+            args.append(encoder(data.observe(z_neg.reshape(k, n * m, dim))).reshape(k, n, m, dim))
+        values = loss(*args)
+        if step == 1 and values.shape != (len(specs),):
+            raise ValueError(f"the loss must return a scalar per run, got shape {tuple(values.shape[1:])}")
+        opt.zero_grad(set_to_none=True)
+        # A diverged run contributes nothing; the runs' gradients are independent (separate slices).
+        torch.where(alive, values, torch.zeros_like(values)).sum().backward()
+        opt.step()
+        schedule.step()
+        running += values.detach()
+        if step % budget.eval_every == 0 or step == budget.steps:
+            means = (running / (step - since)).tolist()
+            running.zero_()
+            h_eval = embed_stacked(encoder, x_eval)
+            loss.write_back([s.loss for s in specs])
+            for k, fit in enumerate(fits):
+                if fit.error is not None:
+                    continue
+                if not math.isfinite(means[k]):
+                    fit.error = (f"the loss became {means[k]} between steps {since} and {step}; check the loss, "
+                                 "or lower the learning rates")
+                    alive[k] = False
+                    continue
+                mcc, _ = metrics.mcc(z_eval[k], h_eval[k])
+                record = {"step": step, "seconds": time.perf_counter() - start, "loss": means[k],
+                          "r2": metrics.r2(z_eval[k], h_eval[k]), "mcc": mcc,
+                          "lam_hat": lam_hat_of(specs[k].loss, dim)}
+                fit.history.append(record)
+                if progress is not None:
+                    progress(k, record)
+            since = step
+    encoder.write_back(encoders)
+    loss.write_back([s.loss for s in specs])
+    seconds = time.perf_counter() - start
+    for fit, spec in zip(fits, specs):
+        fit.seconds, fit.steps = seconds / len(specs), budget.steps
+        fit.lam_hat = lam_hat_of(spec.loss, dim)
+        fit.batched_loss = bool(loss.batched)
+    return fits
+
+
+@torch.no_grad()
+def embed_stacked(encoder: StackedEncoder, x: torch.Tensor, chunk: int = 8192) -> np.ndarray:
+    """(K, n, d) observations -> (K, n, d) outputs as numpy, in chunks of samples."""
+    return torch.cat([encoder(x[:, i: i + chunk]) for i in range(0, x.shape[1], chunk)], dim=1).cpu().numpy()
+
+
+def fit_groups(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu",
+               progress: Callable[[int, dict], None] | None = None) -> list[Fit]:
+    """:func:`fit_many` over runs of any shapes: runs that can share a model are trained together, one
+    batch per shape; results in the order of ``specs``."""
+    groups: dict[tuple, list[int]] = {}
+    for k, spec in enumerate(specs):
+        groups.setdefault(_signature(spec), []).append(k)
+    out: list[Fit | None] = [None] * len(specs)
+    for members in groups.values():
+        fits = fit_many([specs[k] for k in members], budget, device,
+                        None if progress is None else (lambda i, r, m=members: progress(m[i], r)))
+        for k, fit in zip(members, fits):
+            out[k] = fit
+    return out
+
+
+__all__ = ["Fit", "RunSpec", "check_batch", "fit_groups", "fit_many"]
