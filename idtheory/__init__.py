@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .conditionals import CONDITIONALS, fisher_bingham, laplace, official
 from .encoders import Encoder
+from .engine import RunSpec, fit_groups, fit_many
 from .indeterminacy import Indeterminacy
 from .losses import AnInfoNCE, ContrastiveLoss, EnsembleAnInfoNCE, InfoNCE, LpAnInfoNCE
 from .metrics import block_recovery, lam_recovery, mcc, r2, r2_per_latent
@@ -26,6 +27,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree th
 
 __all__ = [
     "AnInfoNCE",
+    "RunSpec",
+    "fit_groups",
+    "fit_many",
     "CASES",
     "EnsembleAnInfoNCE",
     "LpAnInfoNCE",

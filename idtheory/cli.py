@@ -59,6 +59,8 @@ def reproduce(
     budget: str = typer.Option("quick", help="quick | paper"),
     sampler: str = typer.Option("exact", help="exact (Fisher–Bingham) | official (rejected projected normal)"),
     seed: int = typer.Option(0),
+    seeds: Optional[str] = typer.Option(None, help="several seeds trained together in the batched engine, e.g. "
+                                        "0-4 or 0,3,7 (overrides --seed); each seed's result is reported"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     negatives: str = typer.Option("both", help="first-quarter negatives: both (SimCLR, 2B-2 in-batch) | anchors; "
                                   "the quick budget then switches to anchors (the theory's setting)"),
@@ -70,35 +72,38 @@ def reproduce(
     import torch
 
     from . import results
-    from .reproduce import EXPERIMENTS, plan
+    from .reproduce import EXPERIMENTS, parse_seeds, plan, spread
     from .reproduce import reproduce as run
 
     try:
         if threads is not None and threads < 1:
             raise ValueError(f"--threads must be >= 1, got {threads}")
         exp, chosen = plan(experiment, budget, steps, sampler, negatives, device)
+        seed_list = parse_seeds(seeds) if seeds is not None else [seed]
         out = results.writable_file(json_path, "--json")
     except ValueError as err:
         raise _fail(err) from err
     if threads:
         torch.set_num_threads(threads)
     head = results.header("reproduce", experiment=experiment, budget=budget, steps=chosen.steps, sampler=sampler,
-                          seed=seed, device=device, negatives=negatives)
-    file = results.ResultsFile([out], head)
+                          seed=seed_list[0] if len(seed_list) == 1 else seed_list, device=device, negatives=negatives)
+    file = results.ResultsFile([out], head, spread)
+    labels = [n if len(seed_list) == 1 else f"{n} seed {s}" for n in exp.losses for s in seed_list]
     with _progress() as bar:
-        tasks = {name: bar.add_task(f"{experiment}/{name}", total=chosen.steps, status="") for name in exp.losses}
+        tasks = {label: bar.add_task(f"{experiment}/{label}", total=chosen.steps, status="") for label in labels}
 
-        def progress(loss_name: str, record: dict) -> None:
+        def progress(label: str, record: dict) -> None:
             status = f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
-            bar.update(tasks[loss_name], completed=record["step"], status=status)
+            bar.update(tasks[label], completed=record["step"], status=status)
             if not console.is_terminal:  # a log file gets one line per evaluation instead of a live bar
-                console.print(f"{experiment}/{loss_name} step {record['step']} ({record['seconds']:.0f} s): {status}")
+                console.print(f"{experiment}/{label} step {record['step']} ({record['seconds']:.0f} s): {status}")
 
         try:
-            records = run(experiment, budget, sampler, seed, device, negatives, progress,
+            records = run(experiment, budget, sampler, seed_list, device, negatives, progress,
                           on_record=lambda r: file.add([r]), steps=steps)
         except KeyboardInterrupt:
-            file.finish("interrupted", [n for n in exp.losses if n not in {r["loss"] for r in file.records}])
+            done = {(r["loss"], r["seed"]) for r in file.records}
+            file.finish("interrupted", [f"{n} seed {s}" for n in exp.losses for s in seed_list if (n, s) not in done])
             errors.print("interrupted: the finished losses are in the results")
             raise typer.Exit(INTERRUPTED) from None
     file.finish()

@@ -6,17 +6,19 @@ to the paper's convention (λ_paper = λ_code / 2) for the process and the loss.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
 from . import _arguments, metrics
+from .budget import Budget, resolve_budget
+from .engine import RunSpec, fit_many
 from .indeterminacy import Indeterminacy
 from .losses import AnInfoNCE, InfoNCE
 from .process import GenerativeProcess
-from .training import Budget, embed, fit, resolve_budget
+from .training import embed
 
 
 @dataclass(frozen=True)
@@ -61,36 +63,72 @@ def plan(name: str, budget: str | Budget = "quick", steps: int | None = None, sa
     return exp, resolve_budget(budget, steps)
 
 
+def parse_seeds(text: str) -> list[int]:
+    """"0-4" -> [0, 1, 2, 3, 4]; "0,3,7" -> [0, 3, 7]."""
+    seeds: list[int] = []
+    for part in str(text).split(","):
+        lo, dash, hi = part.strip().partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()) or (dash and int(hi) < int(lo)):
+            raise ValueError(f"seeds must look like 0-4 or 0,3,7 (non-negative integers), got {text!r}")
+        seeds += list(range(int(lo), int(hi) + 1)) if dash else [int(lo)]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds repeat in {text!r}")
+    return seeds
+
+
 def reproduce(
     name: str,
     budget: str | Budget = "quick",
     sampler: str = "exact",
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     device: str = "cpu",
     negatives: str = "both",
     progress: Callable[[str, dict], None] | None = None,
     on_record: Callable[[dict], None] | None = None,
     steps: int | None = None,
 ) -> list[dict]:
-    """Train every loss of experiment ``name`` and return one result record per loss; ``on_record`` sees
-    each record as soon as its loss is trained. ``steps`` overrides the budget's length."""
+    """Train every loss of experiment ``name`` and return one result record per loss and seed.
+
+    Several seeds (a sequence) train together in the batched engine, one batch per loss; each seed's
+    record is what that seed gives alone. ``progress(label, record)`` sees every evaluation (label: the
+    loss, with the seed when there are several); ``on_record`` each record as soon as its loss is
+    trained. ``steps`` overrides the budget's length."""
     exp, budget_config = plan(name, budget, steps, sampler, negatives, device)
+    seeds = [seed] if isinstance(seed, int) else list(seed)
     budget_name = (budget if isinstance(budget, str) else "custom") + (f" ({steps} steps)" if steps else "")
     lam = tuple(v / 2 for v in exp.lam_code)
-    process = GenerativeProcess(lam=lam, conditional=sampler, seed=seed)
+    processes = [GenerativeProcess(lam=lam, conditional=sampler, seed=s) for s in seeds]
     group = Indeterminacy.from_spectrum(lam)
     records = []
     for loss_name in exp.losses:
-        loss = _make_loss(loss_name, process.dim, negatives)
-        result = fit(process, loss, budget_config, seed=seed, device=device,
-                     progress=None if progress is None else (lambda r, n=loss_name: progress(n, r)))
-        records.append(score(name, loss_name, process, group, result, seed, device) | {
-            "budget": budget_name, "budget_params": asdict(budget_config), "sampler": sampler,
-            "negatives": negatives if budget_config.late_step is None else
-            f"{negatives}, then {budget_config.late_negatives} from step {budget_config.late_step}"})
-        if on_record is not None:
-            on_record(records[-1])
+        specs = [RunSpec(p, _make_loss(loss_name, p.dim, negatives), s) for p, s in zip(processes, seeds)]
+        labels = [loss_name if len(seeds) == 1 else f"{loss_name} seed {s}" for s in seeds]
+        fits = fit_many(specs, budget_config, device,
+                        None if progress is None else (lambda k, r, lb=labels: progress(lb[k], r)))
+        for p, s, result in zip(processes, seeds, fits):
+            if result.error is not None:
+                raise FloatingPointError(f"{loss_name}, seed {s}: {result.error}")
+            records.append(score(name, loss_name, p, group, result, s, device) | {
+                "budget": budget_name, "budget_params": asdict(budget_config), "sampler": sampler,
+                "batched_with": len(seeds),
+                "negatives": negatives if budget_config.late_step is None else
+                f"{negatives}, then {budget_config.late_negatives} from step {budget_config.late_step}"})
+            if on_record is not None:
+                on_record(records[-1])
     return records
+
+
+def spread(records: list[dict]) -> dict[str, dict]:
+    """Per loss, the min, median and max over seeds of MCC, R², block recovery and the Λ̂ error."""
+    out: dict[str, dict] = {}
+    for loss in dict.fromkeys(r["loss"] for r in records):
+        rows = [r for r in records if r["loss"] == loss]
+        stats = {key: [r[key] for r in rows] for key in ("mcc", "r2", "block_recovery")}
+        if all("lam_rel_error" in r for r in rows):
+            stats["lam_max_error"] = [max(r["lam_rel_error"]) for r in rows]
+        out[loss] = {k: {"min": float(np.min(v)), "median": float(np.median(v)), "max": float(np.max(v))}
+                     for k, v in stats.items()} | {"seeds": [r["seed"] for r in rows]}
+    return out
 
 
 def score(name, loss_name, process, group, result, seed, device) -> dict:

@@ -18,13 +18,15 @@ def print_reproduction(console: Console, experiment, about, records, sampler, bu
     console.print(f"sampler {sampler}, negatives {records[0]['negatives']}, budget {budget}"
                   f"{f' ({steps} steps)' if steps else ''}, seed {seed}, device {device}")
     table = Table()
-    for col in ("loss", "R²", "MCC", "predicted", "block rec.", "steps", "seconds"):
+    for col in ("loss", "seed", "R²", "MCC", "predicted", "block rec.", "Λ̂ max error", "steps", "seconds"):
         table.add_column(col)
     for r in records:
-        table.add_row(r["loss"], f"{r['r2']:.4f}", f"{r['mcc']:.4f}", r["predicted"], f"{r['block_recovery']:.4f}",
-                      str(r["steps"]), f"{r['seconds']:.0f}")
+        error = f"{max(r['lam_rel_error']):.1%}" if "lam_rel_error" in r else "–"
+        table.add_row(r["loss"], str(r["seed"]), f"{r['r2']:.4f}", f"{r['mcc']:.4f}", r["predicted"],
+                      f"{r['block_recovery']:.4f}", error, str(r["steps"]), f"{r['seconds']:.0f}")
     console.print(table)
-    for r in records:
+    several = len({r["seed"] for r in records}) > 1
+    for r in records if not several else []:
         if "lam_hat_matched" in r:
             lam_table = Table(title=f"{r['loss']}: Λ̂ matched to Λ (max rel. error {max(r['lam_rel_error']):.1%})")
             for col in ("convention", "Λ", "Λ̂ (matched)"):
@@ -32,7 +34,7 @@ def print_reproduction(console: Console, experiment, about, records, sampler, bu
             lam_table.add_row("paper", _fmt(r["lam"]), _fmt(r["lam_hat_matched"]))
             lam_table.add_row("official code (2×)", _fmt(r["lam_code"]), _fmt(r["lam_hat_matched_code"]))
             console.print(lam_table)
-    if len(records) > 1:
+    if len(records) > 1 and not several:
         per = Table(title="per-latent linear R²")
         per.add_column("latent")
         per.add_column("λ (paper)")
