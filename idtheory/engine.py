@@ -287,7 +287,7 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
             args.append(encoder(data.observe(z_neg.reshape(k, n * m, dim))).reshape(k, n, m, dim))
         values = loss(*args)
         if step == 1 and values.shape != (len(specs),):
-            raise ValueError(f"the loss must return a scalar per run, got shape {tuple(values.shape[1:])}")
+            raise ValueError(f"the loss must return a scalar, got shape {tuple(values.shape[1:])}")
         opt.zero_grad(set_to_none=True)
         # A diverged run contributes nothing; the runs' gradients are independent (separate slices).
         torch.where(alive, values, torch.zeros_like(values)).sum().backward()
