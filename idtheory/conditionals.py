@@ -11,6 +11,8 @@ writes exp(-½ …), so its λ is twice the paper's: pass ``lam`` in the paper's
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 _MAX_ROUNDS = 10_000
@@ -71,7 +73,7 @@ def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts: list[tuple[to
     v_hat = v / v_sq.sqrt()[:, None]
 
     out = torch.empty_like(z)
-    bounds = torch.tensor([0, *[rows for _, rows in parts]]).cumsum(0).tolist()
+    bounds = list(itertools.accumulate((rows for _, rows in parts), initial=0))
     pending = [torch.arange(lo, hi, device=z.device) for lo, hi in zip(bounds, bounds[1:])]
     per_row = 16  # acceptance is ~10% for the official spectra: most rows finish in the first round
     for _ in range(_MAX_ROUNDS):
