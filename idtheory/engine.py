@@ -122,6 +122,7 @@ class BatchSampler:
         if all(isinstance(m, InvertibleMLP) for m in mixings) and len({len(m.weights) for m in mixings}) == 1:
             self.mixing_weights = torch.stack([m.weights for m in mixings])  # (K, L, d, d)
         self.exact = all(s.process.conditional == "exact" and s.process.space == "sphere" for s in samplers)
+        self._rows_lam: dict[int, list[torch.Tensor]] = {}  # batch size -> per-row Λ of every family (Λ only)
 
     def latents(self, n: int) -> torch.Tensor:
         return torch.stack([s.latents(n) for s in self.samplers])
@@ -144,13 +145,12 @@ class BatchSampler:
             per_run = [s.positives(zk) for s, zk in zip(self.samplers, z)]
             return [torch.stack([run[f] for run in per_run]) for f in range(len(per_run[0]))]
         k, n, d = z.shape
+        if n not in self._rows_lam:
+            self._rows_lam[n] = [torch.stack([s.spectra[f] for s in self.samplers])[:, None, :].expand(k, n, d)
+                                 .reshape(k * n, d).to(z.dtype) for f in range(len(self.samplers[0].spectra))]
         rows = z.reshape(k * n, d)
         parts = [(s.generator, n) for s in self.samplers]
-        out = []
-        for f in range(len(self.samplers[0].spectra)):
-            lam = torch.stack([s.spectra[f] for s in self.samplers])[:, None, :].expand(k, n, d).reshape(k * n, d)
-            out.append(fisher_bingham_many(rows, lam, parts).reshape(k, n, d))
-        return out
+        return [fisher_bingham_many(rows, lam, parts).reshape(k, n, d) for lam in self._rows_lam[n]]
 
     def hard_negatives(self, z: torch.Tensor) -> torch.Tensor:
         return torch.stack([s.hard_negatives(zk) for s, zk in zip(self.samplers, z)])
