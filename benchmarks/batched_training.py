@@ -13,7 +13,6 @@ between a run trained alone and the same run trained in the batch.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch
 from idtheory import AnInfoNCE, GenerativeProcess, suite
 from idtheory.claims import predicted_group
 from idtheory.engine import RunSpec, fit_groups
+from idtheory.results import dumps, writable_file, write_atomic
 from idtheory.training import embed, fit
 
 
@@ -75,10 +75,9 @@ def main() -> None:
            "ratio": sequential / batched_seconds, "max_abs_score_difference": score_diff,
            "max_abs_lam_hat_difference": lam_diff, "torch": torch.__version__, "python": platform.python_version(),
            "machine": platform.machine()}
-    print(json.dumps(out, indent=1))
+    print(dumps(out))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=1) + "\n")
+        write_atomic(writable_file(args.json), dumps(out) + "\n")
 
 
 if __name__ == "__main__":

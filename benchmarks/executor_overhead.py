@@ -10,13 +10,13 @@ running. A check-sized training job takes 15–40 s, against which both overhead
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
 from pathlib import Path
 
 from idtheory.executors import close, make_executor
+from idtheory.results import dumps, writable_file, write_atomic
 
 
 def empty_job(k: int) -> int:
@@ -54,10 +54,9 @@ def main() -> None:
     os.environ.pop("RAY_ADDRESS", None)  # a local instance: what this machine's overhead is
     out = {"tasks": args.tasks, "workers": args.workers, "cpus": os.cpu_count(), "python": platform.python_version(),
            "local": measure("local", args.tasks, args.workers), "ray": measure("ray", args.tasks, args.workers)}
-    print(json.dumps(out, indent=1))
+    print(dumps(out))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=1) + "\n")
+        write_atomic(writable_file(args.json), dumps(out) + "\n")
 
 
 if __name__ == "__main__":

@@ -173,7 +173,6 @@ class ReportWriter:
         self.write()
 
     def finish(self, status: str = "complete", missing: list | None = None) -> None:
-        self.file.header["status"] = status
         self.file.finish(status, missing)
         self._write_markdown()
 
