@@ -2,7 +2,8 @@
 
 Linear R² regresses z on h with an intercept (ordinary least squares); MCC matches latents to output
 dimensions by the Hungarian algorithm on absolute correlations; block recovery asks how much of each
-predicted block of latents is linearly explained by the output block matched to it.
+predicted block of latents is explained by the output block matched to it through an orthogonal map and
+one scale (orthogonal Procrustes), so that a block-orthogonal group is not scored as a block-linear one.
 """
 
 from __future__ import annotations
@@ -82,10 +83,26 @@ def _r2_from(z: np.ndarray, h: np.ndarray) -> np.ndarray:
     return r2_per_latent(z, h)
 
 
+def r2_orthogonal(z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Per-latent R² of z explained by c·h·R + b with R orthogonal and c one scale (orthogonal Procrustes
+    with scaling; h and z of one width). A general invertible linear map scores below 1 — by how much grows
+    with its condition number — while an orthogonal map times any scale scores 1. For one latent it is
+    the linear R² (R = ±1)."""
+    z, h = _check(z, h)
+    if h.shape[1] != z.shape[1]:
+        raise ValueError(f"an orthogonal fit needs as many outputs as latents, got {h.shape[1]} vs {z.shape[1]}")
+    zc, hc = z - z.mean(0), h - h.mean(0)
+    u, s, vt = np.linalg.svd(hc.T @ zc)
+    scale = s.sum() / max((hc**2).sum(), 1e-300)
+    resid = zc - scale * hc @ (u @ vt)
+    return 1 - (resid**2).sum(0) / (zc**2).sum(0)
+
+
 def block_recovery(z: np.ndarray, h: np.ndarray, blocks: Sequence[Sequence[int]]) -> BlockRecovery:
     """Match each latent block to as many output dimensions by the squared correlation they share
     (Hungarian on the block-replicated matrix), then score how well each block is explained by its
-    own outputs and how much of it leaks into the others."""
+    own outputs up to an orthogonal map and a scale (:func:`r2_orthogonal`), and how much of it leaks
+    (linearly) into the others."""
     z, h = _check(z, h)
     blocks = tuple(tuple(int(i) for i in b) for b in blocks)
     flat = sorted(i for b in blocks for i in b)
@@ -102,7 +119,7 @@ def block_recovery(z: np.ndarray, h: np.ndarray, blocks: Sequence[Sequence[int]]
     leak = np.empty(z.shape[1])
     for b, out in zip(blocks, outputs):
         others = [j for j in range(h.shape[1]) if j not in out]
-        within[list(b)] = _r2_from(z[:, list(b)], h[:, list(out)])
+        within[list(b)] = r2_orthogonal(z[:, list(b)], h[:, list(out)])
         leak[list(b)] = _r2_from(z[:, list(b)], h[:, others])
     return BlockRecovery(blocks, outputs, within, leak)
 

@@ -98,3 +98,49 @@ def test_ties_become_blocks():
 def test_bad_input_is_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def _conditioned(d, condition, seed):
+    """A random invertible linear map with singular values log-spaced over 1…condition."""
+    u, v = ortho_group.rvs(d, random_state=seed), ortho_group.rvs(d, random_state=seed + 1000)
+    return u @ np.diag(np.geomspace(1.0, condition, d)) @ v
+
+
+@pytest.mark.parametrize("d", [3, 4, 6, 10])
+def test_orthogonal_score_separates_orthogonal_from_linear_maps(d):
+    """"Orthogonal" means orthogonal up to one scale: a random orthogonal map times any scale (plus an
+    offset) scores 1; a random invertible map of condition number 3 scores below the calibrated threshold
+    of orthogonal recovery (C3's), although its linear R² is 1."""
+    from idtheory.suite import thresholds
+
+    threshold = thresholds()["C3.recovery.score"]
+    z = sample_sphere(4000, d, seed=d)
+    group = Indeterminacy.orthogonal(d)
+    for seed in range(20):
+        rotation = ortho_group.rvs(d, random_state=seed)
+        assert group.score(z, 2.5 * z @ rotation.T + 1.0).within.min() > 1 - 1e-9
+        linear = z @ _conditioned(d, 3.0, seed).T
+        assert metrics.r2(z, linear) > 1 - 1e-9
+        assert group.score(z, linear).within.min() < threshold
+        assert metrics.r2_orthogonal(z, linear).mean() < threshold
+
+
+def test_orthogonal_score_of_one_latent_is_the_linear_r2():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((500, 1))
+    h = -3 * z + 0.5 * rng.standard_normal((500, 1))
+    assert metrics.r2_orthogonal(z, h)[0] == pytest.approx(metrics.r2(z, h), rel=1e-12)
+
+
+def test_block_scores_are_block_orthogonal_not_block_linear():
+    """Inside a block a general linear map no longer passes: a block-orthogonal score of a map that is
+    block-diagonal but not orthogonal in its 3-block drops below C2's threshold."""
+    from idtheory.suite import thresholds
+
+    z = sample_sphere(4000, 4, seed=1)
+    group = Indeterminacy(((0, 1, 2), (3,)))
+    m = np.eye(4)
+    m[:3, :3] = _conditioned(3, 3.0, 7)
+    assert group.score(z, z @ m.T).within.min() < thresholds()["C2.recovery.score"]
+    m[:3, :3] = ortho_group.rvs(3, random_state=7)
+    assert group.score(z, z @ m.T).within.min() > 1 - 1e-9
