@@ -16,7 +16,3 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
 
-
-def pytest_addoption(parser):
-    parser.addoption("--loss", default=None,
-                     help="checks/: also profile this loss (a name, package.module:object or file.py:object)")

@@ -64,3 +64,9 @@ def negatives(n: torch.Tensor, a: torch.Tensor) -> None:
     if n.ndim != 3 or n.shape[0] != a.shape[0] or n.shape[2] != a.shape[1] or n.shape[1] < 1:
         raise ValueError(f"negatives must have shape (batch, count, dim) = ({a.shape[0]}, M, {a.shape[1]}), "
                          f"got {tuple(n.shape)}")
+
+
+def positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    return value

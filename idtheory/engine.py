@@ -29,6 +29,7 @@ from .budget import resolve_budget
 from .conditionals import fisher_bingham_many
 from .encoders import Encoder
 from .mixing import InvertibleMLP
+from .plugins import loss_value
 from .process import GenerativeProcess
 
 LEAKY_SLOPE = 0.01  # nn.LeakyReLU's default, as in Encoder
@@ -163,7 +164,8 @@ def _signature(spec: RunSpec) -> tuple:
     """What must agree for runs to share one vectorized model (the batch evaluates run 0's module with
     each run's parameters, so every other attribute — a fixed temperature, p, the negatives — must agree)."""
     loss = spec.loss
-    config = tuple(sorted((k, repr(v)) for k, v in vars(loss).items() if k not in _MODULE_INTERNALS))
+    config = tuple((name, tuple(sorted((k, repr(v)) for k, v in vars(m).items() if k not in _MODULE_INTERNALS)))
+                   for name, m in loss.named_modules())
     shapes = tuple((n, tuple(p.shape)) for n, p in loss.named_parameters())
     process = spec.process
     return (type(loss).__name__, config, shapes, process.dim, spec.normalize, len(process.spectra),
@@ -203,7 +205,7 @@ class StackedLoss:
         self.reason = ""
 
     def _one(self, params, buffers, *args):
-        return torch.func.functional_call(self.base, (params, buffers), args)
+        return loss_value(torch.func.functional_call(self.base, (params, buffers), args))
 
     def __call__(self, *args) -> torch.Tensor:
         if self.batched is None:
@@ -249,6 +251,7 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
     check_batch(specs)
     dim, families = specs[0].process.dim, len(specs[0].process.spectra)
     hard = specs[0].process.hard_negative_beta is not None
+    latents = bool(getattr(specs[0].loss, "takes_latents", False))  # the CLLoss signature (idtheory.plugins)
     encoders = [seeded(lambda s=s: Encoder(dim, dim, budget.hidden, budget.depth, s.normalize),
                        torch.Generator().manual_seed(s.seed)).to(dev) for s in specs]
     data = BatchSampler([s.process.sampler(dev, seed=s.seed + 1) for s in specs])
@@ -279,8 +282,11 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
             loss.set_negatives(budget.late_negatives)
         z = data.latents(budget.batch)
         a = encoder(data.observe(z))
-        positives = [encoder(data.observe(zt)) for zt in data.positives(z)]
+        z_positives = data.positives(z)
+        positives = [encoder(data.observe(zt)) for zt in z_positives]
         args = [a, positives if families > 1 else positives[0]]
+        if latents:  # (z1, z2, z3, h1, h2, h3), negatives the batch rolled by one
+            args = [z, z_positives[0], z.roll(1, 1), a, positives[0], a.roll(1, 1)]
         if hard and step >= (budget.late_step or 1):
             z_neg = data.hard_negatives(z)  # (K, n, M, d)
             k, n, m, _ = z_neg.shape

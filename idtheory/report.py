@@ -186,17 +186,30 @@ class ReportWriter:
 
 
 def profile_markdown(header: dict, summary_rows: dict, records: list[dict]) -> str:
-    """report.md of ``idtheory validate``: one line per run."""
+    """report.md of ``idtheory validate``: the family verdicts, then one line per run."""
     lines = [f"# Identifiability profile: {header.get('loss')}", ""]
     if header.get("status") != "complete":
         lines += [f"**This run is {header.get('status', 'running')}: its results are incomplete.**", ""]
-    lines += [f"declared: {header.get('declared')}; consistent: {header.get('declared_consistent')}", "",
-              "| family | λ | seed | theory (AnInfoNCE) | strongest recovered | scores | Λ̂ error | invariant under | "
-              "error |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"declared: {header.get('declared')}; holds: {header.get('declared_consistent')}; "
+              f"passed: {header.get('passed')}", ""]
+    optimum = header.get("optimum") or {}
+    if optimum.get("applicable") and "t_at_optimum" in optimum:
+        lines += [f"optimum check: |t| = {optimum['t_at_optimum']:.2f} at h = id, Λ̂ = Λ (≤ 4: "
+                  f"{'holds' if optimum['holds'] else 'FAILS'}); {optimum['t_perturbed']:.1f} at Λ̂ = 1.5 Λ", ""]
+    lines += [f"note: {n}" for n in header.get("notes") or []]
+    lines += ["", "| family | theory | verdict (every run) | runs attaining theory | stronger | not settled | errors |",
+              "|---|---|---|---|---|---|---|"]
+    for family, row in summary_rows.items():
+        ok = row["runs"] - row["errors"]
+        lines.append(f"| {family} | {row['predicted']} | {row['verdict']} | {row['theory_runs']}/{ok} | "
+                     f"{row['stronger_runs']} | {row['not_settled']} | {row['errors']} |")
+    lines += ["", "| family | example | seed | theory (AnInfoNCE) | strongest recovered | scores (worst latent) | "
+              "Λ̂ error | Λ̂ drift | invariant under | error |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         scores = ", ".join(f"{k} {v:.3f}" for k, v in r["scores"].items() if v is not None)
         invariant = ", ".join(k for k, v in r["symmetry"].items() if v is not None and v < 1e-5)
         error = "" if r["lam_error"] is None else f"{r['lam_error']:.1%}"
-        lines.append(f"| {r['family']} | {', '.join(f'{v:.3g}' for v in r['lam'])} | {r['seed']} | {r['predicted']} | "
-                     f"{r['strongest']} | {scores} | {error} | {invariant} | {r['error'] or ''} |")
+        drift = (r.get("convergence") or {}).get("lam_drift")
+        lines.append(f"| {r['family']} | {r['lam']} | {r['seed']} | {r['predicted']} | {r['strongest']} | {scores} | "
+                     f"{error} | {'' if drift is None else f'{drift:.3f}'} | {invariant} | {r['error'] or ''} |")
     return "\n".join(lines) + "\n"

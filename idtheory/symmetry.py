@@ -112,15 +112,18 @@ class OptimumResult:
     perturbed: float  # the same at Λ̂ = 1.5 Λ
 
 
-def check_optimum(make_loss: Callable[[Sequence[float]], nn.Module], lam: Sequence[float], seed: int = 0,
-                  batch: int = 16, batches: int = 1500) -> OptimumResult:
+def check_optimum(make_loss: Callable[[Sequence[float]], nn.Module], lam: Sequence[float] | GenerativeProcess,
+                  seed: int = 0, batch: int = 16, batches: int = 1500) -> OptimumResult:
     """The theory's minimizer h = id, Λ̂ = Λ is a stationary point of the expected loss (C1: the optimal
     critic is the log density ratio, for any number of negatives): the per-batch gradients w.r.t. the
     loss's parameters average to zero within their standard error. ``make_loss(Λ̂)`` builds the loss with
     its parameters at Λ̂ and the theory's anchor negatives. Small batches (few negatives) make deviations
     from the optimal critic most visible (measured: the positive counted twice gives |t| = 12 with 15
-    negatives, 3.9 with 255, against 1.2 and 1.6 for AnInfoNCE)."""
-    process = GenerativeProcess(lam=tuple(lam))
+    negatives, 3.9 with 255, against 1.2 and 1.6 for AnInfoNCE). ``lam`` may be a process (its Λ is used)."""
+    from .plugins import call_loss
+
+    process = lam if isinstance(lam, GenerativeProcess) else GenerativeProcess(lam=tuple(lam))
+    lam = process.lam
 
     def t_statistic(lam_hat) -> float:
         sampler = process.sampler("cpu", seed=seed)
@@ -131,7 +134,7 @@ def check_optimum(make_loss: Callable[[Sequence[float]], nn.Module], lam: Sequen
         grads = []
         for _ in range(batches):
             z, zt = (t.double() for t in sampler.latent_pairs(batch))
-            grads.append(torch.cat([g.flatten() for g in torch.autograd.grad(loss(z, zt), params)]))
+            grads.append(torch.cat([g.flatten() for g in torch.autograd.grad(call_loss(loss, z, zt), params)]))
         g = torch.stack(grads)
         return float((g.mean(0).abs() / (g.std(0) / math.sqrt(batches) + 1e-300)).max())
 

@@ -66,22 +66,44 @@ def print_check(console: Console, profile: str, seconds: float, records: list[di
                                                       for c in r["criteria"])))
 
 
-def print_profile(console: Console, name, seconds, rows, records, declared, verdict) -> None:
-    table = Table(title=f"identifiability profile of {name} ({seconds:.0f} s)")
-    for col in ("process family", "AnInfoNCE theory", "strongest recovered", "as theory", "Λ̂ max error",
-                "trained loss invariant under", "errors"):
+def print_profile(console: Console, profile, seconds: float) -> None:
+    """The identifiability profile of :func:`idtheory.validation.check_loss`, one row per family."""
+    table = Table(title=f"identifiability profile of {profile.loss} ({seconds:.0f} s)")
+    for col in ("process family", "AnInfoNCE theory", "verdict (every run)", "runs attaining theory", "stronger",
+                "as theory", "Λ̂ max error", "trained loss invariant under", "errors"):
         table.add_column(col)
-    for family, row in rows.items():
-        recs = [r for r in records if r.family == family and not r.error]
+    for family, row in profile.families.items():
+        recs = [r for r in profile.records if r.family == family and not r.error]
         lam = [r.lam_error for r in recs if r.lam_error is not None]
         inv = sorted({k for r in recs for k, v in r.symmetry.items() if v < 1e-5})
-        table.add_row(family, row["predicted"], ", ".join(row["strongest"]) or "–", "yes" if row["matches"] else "NO",
-                      f"{max(lam):.1%}" if lam else "–", ", ".join(inv) or "nothing tested", str(row["errors"]))
+        ok = row["runs"] - row["errors"]
+        table.add_row(family, row["predicted"], row["verdict"], f"{row['theory_runs']}/{ok}", str(row["stronger_runs"]),
+                      "yes" if row["matches"] else "NO", f"{max(lam):.1%}" if lam else "–",
+                      ", ".join(inv) or "nothing tested", str(row["errors"]))
     console.print(table)
-    for r in records:
+    for row in profile.families.values():
+        if "hint" in row:
+            console.print(f"[yellow]inconclusive[/yellow]: {row['hint']}")
+    optimum = profile.optimum
+    if optimum.get("applicable"):
+        if "error" in optimum:
+            console.print(f"[red]optimum check errored[/red]: {optimum['error']}")
+        else:
+            state = "[green]holds[/green]" if optimum["holds"] else "[red]FAILS[/red]"
+            console.print(f"optimum check (h = id, Λ̂ = Λ {optimum['lam']}): |t| = {optimum['t_at_optimum']:.2f} "
+                          f"(≤ 4) {state}; at Λ̂ = 1.5 Λ |t| = {optimum['t_perturbed']:.1f}"
+                          + ("" if optimum["powered"] else " [yellow](below 10: the check has little power)[/yellow]"))
+            if not optimum["holds"]:
+                console.print(f"[red]{optimum['message']}[/red]")
+    else:
+        console.print(f"optimum check: not applicable ({optimum.get('reason')})")
+    for note in profile.notes:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    for r in profile.records:
         if r.error:
             console.print(f"[red]error[/red] on {r.family} (λ {r.lam}, seed {r.seed}): {r.error}")
+    verdict = profile.declared_holds
     if verdict is not None:
-        distinct = rows.get("distinct", {}).get("strongest", [])
-        console.print(f"declared: {declared!r} on distinct spectra → measured {', '.join(distinct)}: "
-                      + ("[green]consistent[/green]" if verdict else "[red]NOT consistent[/red]"))
+        console.print(f"declared: {profile.declared!r} → " + ("[green]holds[/green]" if verdict else "[red]does NOT "
+                                                                                                    "hold[/red]"))
+    console.print("[green]validate: passed[/green]" if profile.passed else "[red]validate: FAILED[/red] (exit 1)")

@@ -62,6 +62,10 @@ def test_check_and_validate_reject_bad_arguments_before_training():
         (["check", "--workers", "0"], "workers must be an int >= 1, got 0"),
         (["validate", "aninfonce", "--workers", "-1"], "workers must be an int >= 1, got -1"),
         (["validate", "aninfonce", "--claim", "rotation"], "unknown claim 'rotation'"),
+        (["validate", "aninfonce", "--processes", "box"], "process family 'box' does not fit loss 'aninfonce'"),
+        (["validate", "aninfonce", "--max-dim", "11"], "--max-dim must be in 3…10, got 11"),
+        (["validate", "aninfonce", "--steps", "0"], "--steps must be an int >= 1, got 0"),
+        (["validate", "aninfonce", "--examples", "0"], "--examples must be an int >= 1, got 0"),
     ]
     for args, message in cases:
         result = runner.invoke(app, args)

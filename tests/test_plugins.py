@@ -10,7 +10,7 @@ import torch
 from idtheory import suite
 from idtheory.losses import AnInfoNCE, InfoNCE
 from idtheory.plugins import CallableLoss, available, resolve_loss
-from idtheory.validation import measured_symmetry, profile_one
+from idtheory.validation import measured_symmetry, profile_family
 
 EXAMPLE_LOSS = Path(__file__).resolve().parent.parent / "examples" / "my_loss.py"
 
@@ -88,9 +88,10 @@ def _vector(a, p):
     (_vector, "loss must return a scalar, got shape (256,)"),
 ])
 def test_a_broken_loss_gives_an_error_record_not_a_crash(fn, message):
-    record = profile_one(resolve_loss(fn), "distinct", (2.0, 3.5, 6.0), seed=0, th=suite.RecordOnly())
-    assert record.error is not None and message in record.error, record.error
-    assert record.strongest == "none" and not record.matches_theory
+    records = profile_family(resolve_loss(fn), "distinct", [((2.0, 3.5, 6.0), 0)], th=suite.RecordOnly(), steps=20)
+    for record in records:
+        assert record.error is not None and message in record.error, record.error
+        assert record.strongest == "none" and not record.matches_theory
 
 
 def test_measured_symmetry_tells_infonce_from_aninfonce():

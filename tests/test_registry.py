@@ -75,8 +75,8 @@ def test_a_registered_spectrum_family_is_a_process_family_of_validate():
         def boom(a, p):  # fails at the first step: the family is drawn and wired without a training
             raise RuntimeError("boom")
 
-        records = check_loss(boom, families=["test-doubling"], examples=2)
-        assert [r.family for r in records] == ["test-doubling"] * 2
+        records = check_loss(boom, families=["test-doubling"], examples=2).records
+        assert [r.family for r in records] == ["test-doubling"] * 4  # 2 examples x 2 initializations
         assert {tuple(r.lam) for r in records} == {(1.5, 3.0, 6.0), (2.0, 4.0, 8.0, 16.0)}
         assert all("RuntimeError: boom" in r.error for r in records)
         with pytest.raises(ValueError, match="unknown process family 'nope'.*test-doubling"):

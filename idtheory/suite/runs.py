@@ -36,7 +36,7 @@ class Run:
 def train(process: GenerativeProcess, loss: torch.nn.Module, seed: int, device: str = "cpu",
           normalize: bool = True) -> Run:
     result = fit(process, loss, check_budget(process.dim), seed=seed, device=device, normalize=normalize)
-    return _scored(process, result, seed, device)
+    return scored(process, result, seed, device)
 
 
 def train_together(specs: list[RunSpec], device: str = "cpu") -> list[Run]:
@@ -45,10 +45,10 @@ def train_together(specs: list[RunSpec], device: str = "cpu") -> list[Run]:
     for spec, result in zip(specs, fits):
         if result.error is not None:
             raise FloatingPointError(f"seed {spec.seed}: {result.error}")
-    return [_scored(spec.process, result, spec.seed, device) for spec, result in zip(specs, fits)]
+    return [scored(spec.process, result, spec.seed, device) for spec, result in zip(specs, fits)]
 
 
-def _scored(process: GenerativeProcess, result, seed: int, device: str) -> Run:
+def scored(process: GenerativeProcess, result, seed: int, device: str) -> Run:
     held_out = process.sampler(device, seed=seed + 3)
     z = held_out.latents(4096)
     h = embed(result.encoder, held_out.observe(z))

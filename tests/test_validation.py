@@ -1,0 +1,177 @@
+"""idtheory validate: the optimum check on any loss, "inconclusive" for runs that had not settled, the
+families each loss fits, adapters for foreign loss conventions, exit codes and the pytest plugin."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from idtheory import suite
+from idtheory.cli import app
+from idtheory.losses import AnInfoNCE
+from idtheory.plugins import resolve_loss
+from idtheory.validation import (
+    ValidationFailure,
+    applicable_families,
+    check_loss,
+    convergence,
+    optimum_evidence,
+    profile_family,
+    set_lam_hat,
+)
+
+runner = CliRunner()
+EXAMPLE_LOSS = Path(__file__).resolve().parent.parent / "examples" / "my_loss.py"
+EXAMPLE = [((2.0, 3.5, 6.0), 0)]
+
+
+def test_the_positive_counted_twice_fails_the_optimum_check_and_correct_losses_pass_it():
+    broken = optimum_evidence(resolve_loss("broken:positive-as-negative"))
+    assert broken["holds"] is False and broken["t_at_optimum"] > 4 and "optimum check" in broken["message"]
+    for ref in ("aninfonce", f"{EXAMPLE_LOSS}:SoftplusAnInfoNCE"):
+        result = optimum_evidence(resolve_loss(ref))
+        assert result["holds"] and result["powered"], (ref, result)
+    assert optimum_evidence(resolve_loss(lambda a, p: (a * p).sum()))["applicable"] is False
+
+
+def test_validate_flags_the_positive_counted_twice_and_exits_1():
+    result = runner.invoke(app, ["validate", "broken:positive-as-negative", "--processes", "distinct",
+                                 "--examples", "1", "--steps", "30", "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    assert "optimum check failed" in " ".join(result.output.split())
+
+
+def test_lam_hat_is_set_through_any_parametrization():
+    loss = resolve_loss(f"{EXAMPLE_LOSS}:SoftplusAnInfoNCE").make(3)  # softplus, no set_lam_hat
+    set_lam_hat(loss, (2.0, 3.2, 5.12))
+    assert torch.allclose(loss.lam_hat.double(), torch.tensor([2.0, 3.2, 5.12], dtype=torch.float64), rtol=1e-5)
+
+
+class _Slow(AnInfoNCE):
+    """A correct AnInfoNCE with a deliberately poor initialization: Λ̂ starts 100x too small."""
+
+    def __init__(self, dim):
+        super().__init__(dim, init=0.02)
+
+
+def test_a_correct_loss_that_has_not_settled_is_inconclusive_not_a_weaker_group():
+    profile = check_loss(_Slow, families=["distinct"], examples=1, steps=600, optimum=False)
+    row = profile.families["distinct"]
+    assert row["verdict"] == "inconclusive — not converged" and row["not_settled"] == 2, row
+    assert "--steps" in row["hint"] and not profile.declared_holds
+    assert all(r.convergence["lam_drift"] > 0.05 for r in profile.records)
+
+
+def test_convergence_reads_the_last_third_of_training():
+    history = [{"step": s, "loss": 3.0 - s / 2000, "lam_hat": [1.0 + s / 1000, 2.0]} for s in (500, 1000, 2000, 3000)]
+    conv = convergence(history, 3000)
+    assert conv["from_step"] == 2000 and conv["lam_drift"] == pytest.approx(float(torch.tensor(4 / 3).log()))
+    assert conv["loss_change"] == pytest.approx(0.5 / 1.5)
+    assert convergence(history[:1], 3000)["lam_drift"] is None
+
+
+def test_each_loss_gets_the_families_it_fits():
+    assert applicable_families(resolve_loss("lp-aninfonce")) == ["box"]
+    assert applicable_families(resolve_loss("ensemble-aninfonce")) == ["ensemble"]
+    an = applicable_families(resolve_loss("aninfonce"))
+    assert an[:4] == ["distinct", "tied", "isotropic", "content-style"] and "hard-negatives" in an
+    assert "hard-negatives" not in applicable_families(resolve_loss(f"{EXAMPLE_LOSS}:SoftplusAnInfoNCE"))
+    with pytest.raises(ValueError, match="process family 'box' does not fit loss 'aninfonce'"):
+        check_loss("aninfonce", families=["box"])
+
+
+@pytest.mark.parametrize("ref, family", [("lp-aninfonce", "box"), ("ensemble-aninfonce", "ensemble"),
+                                         ("aninfonce", "hard-negatives")])
+def test_every_claims_setting_trains_and_is_scored(ref, family):
+    examples = suite.draw_examples(suite.CASES[{"box": "C8", "ensemble": "C7", "hard-negatives": "C6"}[family]], 1)
+    records = profile_family(resolve_loss(ref), family, examples, steps=60)
+    assert len(records) == 2 and not any(r.error for r in records), [r.error for r in records]
+    assert all(r.lam_error is not None and r.predicted and r.convergence["lam_drift"] is not None for r in records)
+
+
+def test_foreign_conventions_are_adapted():
+    seen = {}
+
+    class TupleLoss(AnInfoNCE):  # returns (loss, parts), like the official CLLoss
+        def forward(self, a, p, negatives=None):
+            value = super().forward(a, p, negatives)
+            return value, [value.detach()]
+
+    class OfficialStyle:  # the official signature: ground-truth latents, then their encodings
+        def loss(self, z1, z2_con_z1, z3, h1, h2_con_h1, h3):
+            seen["shapes"] = [tuple(t.shape) for t in (z1, z2_con_z1, z3, h1, h2_con_h1, h3)]
+            return -(h1 * h2_con_h1).sum(-1).mean() + torch.logsumexp(h1 @ h3.T, dim=-1).mean(), None
+
+    for loss in (TupleLoss, OfficialStyle):
+        records = profile_family(resolve_loss(loss), "distinct", EXAMPLE, steps=20)
+        assert not any(r.error for r in records), [r.error for r in records]
+    assert seen["shapes"] == [(256, 3)] * 6  # latents and encodings of one batch (per run)
+
+
+def test_a_loss_that_returns_a_float_gets_a_one_line_error_naming_it():
+    records = profile_family(resolve_loss(lambda a, p: 1.5), "distinct", EXAMPLE, steps=5)
+    assert all("the loss returned float 1.5" in r.error for r in records), records[0].error
+
+
+def test_a_loss_that_is_not_vmappable_runs_one_by_one_and_says_so():
+    def branching(a, p):  # Python control flow on a tensor value: vmap refuses it
+        loss = ((a - p) ** 2).sum(1).mean()
+        return loss if loss.item() > 0 else -loss
+
+    profile = check_loss(branching, families=["distinct"], examples=1, steps=10, optimum=False)
+    assert not any(r.error for r in profile.records) and not any(r.batched for r in profile.records)
+    assert any("not vmappable" in n for n in profile.notes)
+
+
+def test_exit_codes_and_raise_on_failure():
+    def plain(a, p):  # declares nothing, no Λ̂: passes when nothing errors
+        return ((a - p) ** 2).sum(1).mean()
+
+    result = runner.invoke(app, ["validate", "tests.test_validation:_plain", "--processes", "distinct",
+                                 "--examples", "1", "--steps", "10", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert check_loss(plain, families=["distinct"], examples=1, steps=10).passed
+
+    def boom(a, p):
+        raise RuntimeError("boom")
+
+    result = runner.invoke(app, ["validate", "tests.test_validation:_boom", "--processes", "distinct",
+                                 "--examples", "1", "--workers", "1"])
+    assert result.exit_code == 1 and "boom" in result.output, result.output
+    with pytest.raises(ValidationFailure, match="RuntimeError: boom"):
+        check_loss(boom, families=["distinct"], examples=1, raise_on_failure=True)
+
+
+def _plain(a, p):
+    return ((a - p) ** 2).sum(1).mean()
+
+
+def _boom(a, p):
+    raise RuntimeError("boom")
+
+
+def test_the_pytest_plugin_parametrizes_loss_checks(tmp_path):
+    """In a project of its own: the installed plugin registers --loss; without it the test is skipped."""
+    (tmp_path / "test_mine.py").write_text(textwrap.dedent("""
+        from idtheory.testing import parametrize_loss_checks
+
+        def test_from_option(loss_check):
+            loss_check()
+
+        @parametrize_loss_checks("lp-aninfonce")
+        def test_explicit(loss_check):
+            loss_check()
+    """))
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                                "--loss", "aninfonce"], cwd=tmp_path, capture_output=True, text=True)
+    ids = [line.split("::")[1] for line in collected.stdout.splitlines() if "::" in line]
+    assert ids == ["test_from_option[optimum]", "test_from_option[distinct]", "test_from_option[tied]",
+                   "test_from_option[isotropic]", "test_from_option[content-style]",
+                   "test_from_option[hard-negatives]", "test_explicit[optimum]", "test_explicit[box]"], collected.stdout
+    skipped = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "from_option"],
+                             cwd=tmp_path, capture_output=True, text=True)
+    assert "1 skipped" in skipped.stdout, skipped.stdout
