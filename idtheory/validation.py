@@ -248,28 +248,43 @@ def score_run(record: ProfileRecord, fam: Family, example, run: Run, th: dict) -
     record.lam_error = _lam_error(fam, example, run.lam_hat, predicted, run)
 
 
-# --- a family's runs, trained together ----------------------------------------------------------------
+# --- runs, trained together ------------------------------------------------------------------------------
 
-def profile_family(plugin: LossPlugin, name: str, examples: list[tuple], device: str = "cpu", th: dict | None = None,
-                   steps: int | None = None) -> list[ProfileRecord]:
-    """Every (example, seed) of ``examples`` from :data:`INITS` initializations, trained together in the
-    engine (one batch per dimension); one record per run."""
-    th = suite.thresholds() if th is None else th
-    fam = family(name)
-    runs = [(i, init, example, seed + init * SECOND_RUN)
+@dataclass(frozen=True)
+class RunItem:
+    """One training run of a profile: a family's drawn example from one initialization."""
+
+    family: str
+    example_index: int
+    example: object
+    seed: int
+    init: int = 0
+
+
+def run_items(name: str, examples: list[tuple]) -> list[RunItem]:
+    """Every (example, seed) of a family from :data:`INITS` initializations (seeds ``seed + k·SECOND_RUN``)."""
+    return [RunItem(name, i, example, seed + init * SECOND_RUN, init)
             for i, (example, seed) in enumerate(examples) for init in range(INITS)]
-    records = [ProfileRecord(plugin.name, name, _as_list(example), s, i, init) for i, init, example, s in runs]
+
+
+def profile_runs(plugin: LossPlugin, items: list[RunItem], device: str = "cpu", th: dict | None = None,
+                 steps: int | None = None) -> list[ProfileRecord]:
+    """Train the runs of ``items`` (of any families) together in the engine — one batch per dimension and
+    setting — and score each; one record per run, in order."""
+    th = suite.thresholds() if th is None else th
+    records = [ProfileRecord(plugin.name, it.family, _as_list(it.example), it.seed, it.example_index, it.init)
+               for it in items]
     by_dim: dict[int, list[int]] = {}
-    for k, (_, _, example, _) in enumerate(runs):
-        by_dim.setdefault(len(fam.spectrum(example)), []).append(k)
+    for k, it in enumerate(items):
+        by_dim.setdefault(len(family(it.family).spectrum(it.example)), []).append(k)
     for dim, members in by_dim.items():
         start = time.perf_counter()
         budget = resolve_budget(check_budget(dim), steps)
         # at least six evaluations, so that the convergence diagnostic has a last third to look at
         budget = replace(budget, eval_every=max(1, min(budget.eval_every, budget.steps // 6)))
         try:
-            specs = [RunSpec(fam.process(runs[k][2], runs[k][3]), plugin.make(dim), runs[k][3], plugin.normalize)
-                     for k in members]
+            specs = [RunSpec(family(items[k].family).process(items[k].example, items[k].seed), plugin.make(dim),
+                             items[k].seed, plugin.normalize) for k in members]
             fits = fit_groups(specs, budget, device)
         except Exception as err:  # noqa: BLE001 - a broken loss is a result, not a crash of the profile
             for k in members:
@@ -277,14 +292,14 @@ def profile_family(plugin: LossPlugin, name: str, examples: list[tuple], device:
                 records[k].seconds = (time.perf_counter() - start) / len(members)
             continue
         for k, spec, fit in zip(members, specs, fits):
-            record, example = records[k], runs[k][2]
+            record, item = records[k], items[k]
             record.seconds, record.batched = fit.seconds, fit.batched_loss
             if fit.error is not None:
                 record.error = f"FloatingPointError: {fit.error}"
                 continue
             try:
                 run = scored(spec.process, fit, spec.seed, device)
-                score_run(record, fam, example, run, th)
+                score_run(record, family(item.family), item.example, run, th)
                 record.convergence = convergence(fit.history, budget.steps)
                 record.settled = settled(record.convergence)
                 if plugin.traits.families == 1 and not plugin.traits.takes_latents:
@@ -292,6 +307,12 @@ def profile_family(plugin: LossPlugin, name: str, examples: list[tuple], device:
             except Exception as err:  # noqa: BLE001
                 record.error = f"{type(err).__name__}: {err}"
     return records
+
+
+def profile_family(plugin: LossPlugin, name: str, examples: list[tuple], device: str = "cpu", th: dict | None = None,
+                   steps: int | None = None) -> list[ProfileRecord]:
+    """One family's runs (:func:`run_items`) through :func:`profile_runs`."""
+    return profile_runs(plugin, run_items(name, examples), device, th, steps)
 
 
 def _as_list(example):
@@ -425,23 +446,27 @@ def check_loss(loss, families: list[str] | None = None, examples: int = EXAMPLES
     if not isinstance(max_dim, int) or not 3 <= max_dim <= 10:
         raise ValueError(f"max_dim must be an int in 3…10, got {max_dim!r}")
     th = suite.thresholds()
-    jobs = [(f, suite.draw_examples(family(f).examples, examples, max_dim, seed)) for f in chosen]
+    items = [it for f in chosen
+             for it in run_items(f, suite.draw_examples(family(f).examples, examples, max_dim, seed))]
     if isinstance(loss, str):
         executor = executor or LocalExecutor(workers)
-        fn, calls = _job, [(loss, f, ex, device, th, steps) for f, ex in jobs]
+        # as many jobs as workers, each a slice of every family: bigger batches than one job per family
+        slices = [items[i::max(workers, 1)] for i in range(max(workers, 1))]
+        fn, calls = _job, [(loss, part, device, th, steps) for part in slices if part]
     else:
         executor = LocalExecutor(1)
-        fn, calls = profile_family, [(plugin, f, ex, device, th, steps) for f, ex in jobs]
+        fn, calls = profile_runs, [(plugin, items, device, th, steps)]
     records: list[ProfileRecord] = []
 
-    def done(_job, family_records):
-        for record in family_records:
+    def done(_job, job_records):
+        for record in job_records:
             records.append(record)
             if on_done is not None:
                 on_done(record)
 
     evidence = optimum_evidence(plugin, seed) if optimum else {"applicable": False, "reason": "not asked"}
     executor.run(fn, calls, done)
+    records.sort(key=lambda r: (chosen.index(r.family), r.example, r.init))
     notes = []
     if max_dim > CALIBRATED_MAX_DIM:
         notes.append(f"examples up to d = {max_dim}: the recovery thresholds are calibrated at d ≤ "
@@ -454,8 +479,8 @@ def check_loss(loss, families: list[str] | None = None, examples: int = EXAMPLES
     return profile
 
 
-def _job(ref, name, examples, device, th, steps):
-    return profile_family(resolve_loss(ref), name, examples, device, th, steps)
+def _job(ref, items, device, th, steps):
+    return profile_runs(resolve_loss(ref), items, device, th, steps)
 
 
 def _kind(name: str) -> GroupKind:
