@@ -179,7 +179,8 @@ def check(
     workers: int = typer.Option(2, help="parallel training processes (one torch thread each); with --executor ray, "
                                 "the CPUs of a local Ray instance"),
     executor: str = typer.Option("local", help=EXECUTOR_HELP),
-    seed: int = typer.Option(1, help="hypothesis seed for drawing the examples"),
+    seed: Optional[int] = typer.Option(None, help="hypothesis seed for drawing the examples (evaluation stream; "
+                                       "default: a fresh one, printed and recorded so the run can be replayed)"),
     conditional: Optional[str] = typer.Option(None, help="a registered conditional to use wherever it applies "
                                               "(default: exact Fisher–Bingham on the sphere, Laplace on the box)"),
     mixing: Optional[str] = typer.Option(None, help="a registered mixing (default: mlp)"),
@@ -198,6 +199,11 @@ def check(
             raise ValueError(f"workers must be an int >= 1, got {workers}")
         assume = resolve_assumptions(conditional, mixing)
         claims = suite.parse_claims(only)
+        if seed is None:
+            import secrets
+
+            seed = secrets.randbelow(2**31)
+            console.print(f"seed {seed} (replay with --seed {seed})")
         jobs = suite.training_jobs(profile, claims, seed)
         check_device(device)
         json_file = results.writable_file(json_path, "--json")
@@ -349,6 +355,69 @@ def validate(
             console.print(f"wrote {path}")
     if not result.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+def calibrate(
+    stream: str = typer.Option("both", help="calibration (fits thresholds) | evaluation (measures them) | both"),
+    examples: int = typer.Option(20, help="examples per case and stream: the records file is extended to this many"),
+    only: Optional[str] = typer.Option(None, help="comma-separated cases (default: every case but the violation "
+                                       "runs, which are reported, never calibrated)"),
+    records: str = typer.Option("calibration-records.jsonl", help="the append-only records file: extended by every "
+                                "invocation (here or on a cluster), never rewritten"),
+    thresholds: Optional[str] = typer.Option(None, help="the thresholds file to merge into (default: the "
+                                             "package's thresholds.json)"),
+    summary: Optional[str] = typer.Option(None, help="write the summary as PATH.md and PATH.json"),
+    fit_thresholds: bool = typer.Option(True, "--fit/--no-fit", help="fit thresholds from the calibration stream"),
+    summarize_only: bool = typer.Option(False, help="train nothing: summarize the records file as it is"),
+    workers: int = typer.Option(2, help="parallel training processes; with --executor ray, the CPUs of a local "
+                                "Ray instance"),
+    executor: str = typer.Option("local", help=EXECUTOR_HELP),
+    max_dim: int = typer.Option(4, help="largest latent dimension drawn"),
+    seed: int = typer.Option(1, help="hypothesis seed of both streams (they never share examples)"),
+):
+    """Calibrate the checks' thresholds on one seed stream and measure their error rates on another."""
+    from . import _arguments, calibration, suite
+    from .executors import close, make_executor
+
+    start = time.perf_counter()
+    try:
+        streams = calibration.STREAMS if stream == "both" else (_arguments.choice(stream, calibration.STREAMS,
+                                                                                   "stream"),)
+        _arguments.positive_int(examples, "--examples")
+        _arguments.positive_int(workers, "--workers")
+        default = [n for n in suite.CASES if "violation" not in n]
+        cases = [c.strip() for c in only.split(",")] if only else default
+        for c in cases:
+            _arguments.choice(c, tuple(suite.CASES), "case")
+        store = calibration.RecordStore(Path(records))
+        thresholds_path = Path(thresholds) if thresholds else suite.THRESHOLDS_PATH
+        runner = None if summarize_only else make_executor(executor, workers)
+    except (ValueError, TypeError) as err:
+        raise _fail(err) from err
+    try:
+        for s in () if summarize_only else streams:
+            console.print(f"{s} stream: {examples} examples per case, records in {store.path}")
+
+            def done(job, outcomes):
+                console.print(f"[{time.perf_counter() - start:5.0f}s] {job[0]} seed {job[2]}: " + ", ".join(
+                    f"{o.case} " + (f"ERROR {o.error}" if o.error else " ".join(f"{c.metric}={c.value:.4f}"
+                                                                                for c in o.criteria))
+                    for o in outcomes), highlight=False)
+
+            ran = calibration.run(s, cases, examples, store, runner, max_dim, seed, done)
+            console.print(f"{s}: ran {ran} new jobs")
+    except KeyboardInterrupt:
+        errors.print(f"interrupted: every finished job is in {store.path}; run the same command again to go on")
+        raise typer.Exit(INTERRUPTED) from None
+    finally:
+        close(runner)
+    command = f"idtheory calibrate --examples {examples}" + (f" --only {only}" if only else "")
+    result = calibration.summarize(store, thresholds_path, Path(summary) if summary else None, examples, command,
+                                   fit_thresholds)
+    tables.print_calibration(console, result)
+    if summary:
+        console.print(f"wrote {summary}.md and {summary}.json")
 
 
 def _profile_summary(records: list[dict]) -> dict:

@@ -17,6 +17,7 @@ from .results import ResultsFile, write_atomic
 #: what a passed piece of evidence is called in the summary table
 EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "optimum": "stationary at the optimum",
                   "recovery": "recovered", "control": "control failed as predicted",
+                  "fairness": "control fair (kept every latent)",
                   "reported": "reported (not asserted)"}
 
 
@@ -37,8 +38,11 @@ def all_passed(records: list[dict]) -> bool:
 def _criteria_text(r: dict) -> str:
     if r.get("error"):
         return f"error: {r['error']}"
-    return "; ".join(f"{c['metric']} = {c['value']:.4g} (needs {c['op']} {c['threshold']:.4g}: "
+    text = "; ".join(f"{c['metric']} = {c['value']:.4g} (needs {c['op']} {c['threshold']:.4g}: "
                      f"{'holds' if c['holds'] else 'fails'})" for c in r["criteria"])
+    if r.get("margin") is not None:  # a control: how far it stayed from passing the stronger claim
+        text += f"; margin {r['margin']:.4g}"
+    return text
 
 
 def _example_text(params: dict) -> str:

@@ -41,7 +41,7 @@ def thresholds_provenance() -> dict[str, str]:
     from .suite import THRESHOLDS_PATH
 
     digest = hashlib.sha256(THRESHOLDS_PATH.read_bytes()).hexdigest() if THRESHOLDS_PATH.exists() else None
-    return {"thresholds": "idtheory/thresholds.json (benchmarks/calibrate.py)", "thresholds_sha256": digest}
+    return {"thresholds": "idtheory/thresholds.json (idtheory calibrate)", "thresholds_sha256": digest}
 
 
 def header(command: str, **fields: Any) -> dict:

@@ -107,3 +107,16 @@ def print_profile(console: Console, profile, seconds: float) -> None:
         console.print(f"declared: {profile.declared!r} → " + ("[green]holds[/green]" if verdict else "[red]does NOT "
                                                                                                     "hold[/red]"))
     console.print("[green]validate: passed[/green]" if profile.passed else "[red]validate: FAILED[/red] (exit 1)")
+
+
+def print_calibration(console: Console, summary: dict) -> None:
+    """Out-of-sample rates of ``idtheory calibrate`` (idtheory.calibration.summarize)."""
+    table = Table(title="calibration: out-of-sample rates (evaluation stream)")
+    for col in ("evidence", "kind", "n", "not as predicted", "rate", "95 % upper bound", "target"):
+        table.add_column(col)
+    for case, row in sorted(summary["evaluation"].items()):
+        table.add_row(case, row["evidence"], str(row["n"]), str(row["not_as_predicted"]), f"{row['rate']:.1%}",
+                      f"{row['upper_95']:.1%}", "met" if row["meets_target"] else "[red]missed[/red]")
+    console.print(table)
+    for case, counts in sorted(summary["examples"].items()):
+        console.print(f"{case}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))

@@ -48,8 +48,8 @@ INITS = 2
 #: examples per family under each profile (runs = examples × INITS)
 EXAMPLES = {"quick": 4, "ci": 2, "dev": 2, "thorough": 20}
 #: a run has settled when, over the last third of its steps, max |Δ ln λ̂_i| and the relative change of
-#: its loss stay below these (calibration: benchmarks/results/validate-convergence.json)
-SETTLED = {"lam_drift": 0.05, "loss_change": 0.02}
+#: its loss stay below these thresholds (thresholds.json; calibrated by benchmarks/validate_convergence.py)
+SETTLED = {"lam_drift": "validate.settled.lam_drift", "loss_change": "validate.settled.loss_change"}
 #: the largest dimension the recovery thresholds were calibrated at
 CALIBRATED_MAX_DIM = 4
 
@@ -215,8 +215,8 @@ def convergence(history: list[dict], steps: int) -> dict:
     return {"lam_drift": drift, "loss_change": float(change), "from_step": reference["step"]}
 
 
-def settled(conv: dict) -> bool:
-    return all(conv.get(k) is None or conv[k] <= limit for k, limit in SETTLED.items())
+def settled(conv: dict, th: dict) -> bool:
+    return all(conv.get(k) is None or conv[k] <= th[key] for k, key in SETTLED.items())
 
 
 def _lam_error(fam: Family, example, lam_hat, predicted: Indeterminacy, run: Run) -> float | None:
@@ -301,7 +301,7 @@ def profile_runs(plugin: LossPlugin, items: list[RunItem], device: str = "cpu", 
                 run = scored(spec.process, fit, spec.seed, device)
                 score_run(record, family(item.family), item.example, run, th)
                 record.convergence = convergence(fit.history, budget.steps)
-                record.settled = settled(record.convergence)
+                record.settled = settled(record.convergence, th)
                 if plugin.traits.families == 1 and not plugin.traits.takes_latents:
                     record.symmetry = measured_symmetry(run.loss, run.h, run.h_positive, spec.seed)
             except Exception as err:  # noqa: BLE001
@@ -429,14 +429,15 @@ class ValidationFailure(AssertionError):
 
 def check_loss(loss, families: list[str] | None = None, examples: int = EXAMPLES["quick"], max_dim: int = 4,
                device: str = "cpu", workers: int = 1, seed: int = 1, on_done=None, executor=None,
-               steps: int | None = None, optimum: bool = True, raise_on_failure: bool = False) -> LossProfile:
+               steps: int | None = None, optimum: bool = True, raise_on_failure: bool = False,
+               stream: str = "evaluation") -> LossProfile:
     """The identifiability profile of ``loss`` (a reference string or an object, see idtheory.plugins).
 
     Per family, ``examples`` drawn examples × :data:`INITS` initializations, trained together; families
     run as jobs on ``executor`` (see :mod:`idtheory.executors`; default: local, ``workers`` processes). A
     loss object rather than a reference string cannot be rebuilt in another process, so it trains here.
     ``on_done`` sees each record as it finishes. ``raise_on_failure``: raise :class:`ValidationFailure`
-    naming what failed."""
+    naming what failed. ``stream``: the seed stream of the examples (``"calibration"`` only to calibrate)."""
     from .executors import LocalExecutor
 
     plugin = resolve_loss(loss)
@@ -447,7 +448,7 @@ def check_loss(loss, families: list[str] | None = None, examples: int = EXAMPLES
         raise ValueError(f"max_dim must be an int in 3…10, got {max_dim!r}")
     th = suite.thresholds()
     items = [it for f in chosen
-             for it in run_items(f, suite.draw_examples(family(f).examples, examples, max_dim, seed))]
+             for it in run_items(f, suite.draw_examples(family(f).examples, examples, max_dim, seed, stream))]
     if isinstance(loss, str):
         executor = executor or LocalExecutor(workers)
         # as many jobs as workers, each a slice of every family: bigger batches than one job per family

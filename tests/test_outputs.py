@@ -22,9 +22,11 @@ def no_training(monkeypatch):
 
 
 def test_two_checks_into_one_report_folder_keep_both_runs(tmp_path, no_training):
+    outputs = ""
     for _ in range(2):
         result = runner.invoke(app, ["check", "--only", "C3", "--report", str(tmp_path / "rep")])
         assert result.exit_code == 0, result.output
+        outputs += result.output
     runs = sorted(p.name for p in (tmp_path / "rep").iterdir())
     assert runs == ["run-1", "run-2"]
     for run in runs:
@@ -34,6 +36,8 @@ def test_two_checks_into_one_report_folder_keep_both_runs(tmp_path, no_training)
         header = payload["header"]
         expected = {"idtheory", "torch", "hypothesis", "python", "thresholds_sha256", "seed", "profile", "device"}
         assert expected <= set(header)
+        # no --seed: a fresh one, printed so the run can be replayed, and recorded
+        assert isinstance(header["seed"], int) and f"--seed {header['seed']}" in outputs
 
 
 def test_an_interrupted_check_says_so_and_names_what_is_missing(tmp_path, monkeypatch):

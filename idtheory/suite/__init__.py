@@ -8,8 +8,8 @@ A *case* trains one or more small encoders on one example of a process family an
 * ``control`` — a negative control: the same criterion for a *stronger* group, or for a loss the theory
   says is misspecified, must fail (``passed`` then means "failed as predicted").
 
-Thresholds come from ``thresholds.json``, written by ``benchmarks/calibrate.py`` from ≥ 20 examples
-per case (see ``benchmarks/results/calibration.json``). Examples (spectra and seeds) are drawn by the
+Thresholds come from ``thresholds.json``, written by ``idtheory calibrate`` (:mod:`idtheory.calibration`)
+from the calibration seed stream; checks draw from the evaluation stream. Examples (spectra and seeds) are drawn by the
 hypothesis strategies of :mod:`idtheory.strategies`, so pytest (``checks/``), the CLI
 (``idtheory check``) and the calibration sample the same families.
 """

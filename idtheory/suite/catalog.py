@@ -58,7 +58,7 @@ CASES = {c.name: c for c in (
 @dataclass(frozen=True)
 class Profile:
     examples: int  # examples per case
-    max_dim: int  # the thresholds are calibrated up to d = 4 (benchmarks/calibrate.py --max-dim to go further)
+    max_dim: int  # the thresholds are calibrated up to d = 4 (idtheory calibrate --max-dim to go further)
 
 
 PROFILES = {"quick": Profile(1, 4), "ci": Profile(1, 4), "dev": Profile(1, 4), "thorough": Profile(10, 4)}
@@ -71,27 +71,54 @@ def active_profile() -> str:
     return current if current in PROFILES else "quick"
 
 
+#: training seeds of each stream: calibration even, evaluation odd — an evaluated run never set a threshold
+STREAMS = {"calibration": 0, "evaluation": 1}
+
+
 def draw_examples(strategy: Case | Callable[[int], st.SearchStrategy], count: int, max_dim: int = 4,
-                  seed: int = 0) -> list[tuple]:
+                  seed: int = 0, stream: str = "evaluation") -> list[tuple]:
     """``count`` (example, training seed) pairs from a case's strategy (or any ``max_dim -> strategy``),
     reproducibly, with distinct examples and distinct seeds (hypothesis likes to repeat its simplest
     values; the seed sets the mixing, the initialization and the data, so repeating it would hide most
-    of the variance)."""
+    of the variance).
+
+    ``stream``: ``"evaluation"`` (check, validate; odd training seeds) or ``"calibration"`` (even), so no
+    evaluated run is ever a calibration run. Hypothesis's first draw is its simplest example whatever the
+    seed, so it is skipped: ``seed`` changes every example, the first one too."""
     examples = strategy.examples if isinstance(strategy, Case) else strategy
-    found: list[tuple] = []
+    parity = STREAMS[_arguments.choice(stream, tuple(STREAMS), "seed stream")]
+    pool: list[tuple] = []
+    drawn = [0]
 
-    @hypothesis_seed(seed)
-    @settings(max_examples=50 * count, database=None, phases=[Phase.generate], deadline=None,
+    @hypothesis_seed(2 * seed + parity)  # the streams never share a hypothesis seed
+    @settings(max_examples=POOL, database=None, phases=[Phase.generate], deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(examples(max_dim), st.integers(0, 2**16))
-    def collect(example, training_seed):
-        if len(found) < count and all(example != e and training_seed != s for e, s in found):
-            found.append((example, training_seed))
+    @given(examples(max_dim), st.integers(0, 2**15))
+    def collect(example, k):
+        drawn[0] += 1
+        training_seed = 2 * k + parity
+        if len(pool) >= count:
+            raise _Enough  # stop drawing: hypothesis reports it as a failure, caught below
+        if drawn[0] > SKIPPED and all(example != e and training_seed != s for e, s in pool):
+            pool.append((example, training_seed))
 
-    collect()
-    if len(found) < count:
-        raise RuntimeError(f"could only draw {len(found)} distinct examples of {count} from {strategy!r}")
-    return found
+    try:
+        collect()
+    except _Enough:
+        pass
+    if len(pool) < count:
+        raise RuntimeError(f"could only draw {len(pool)} distinct examples of {count} from {strategy!r}")
+    return pool
+
+
+class _Enough(Exception):
+    pass
+
+
+#: hypothesis's first draws are its simplest examples, the same for every seed: skipped. A fixed number of
+#: draws (not one that grows with ``count``) keeps the draws of a smaller count a prefix of a larger one's,
+#: so calibration records can be extended.
+SKIPPED, POOL = 10, 4000
 
 
 def calibrated(case: str) -> bool:

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "thresholds.json"
 
 
@@ -15,7 +17,7 @@ class Thresholds(dict):
     def __missing__(self, key: str) -> float:
         case = key.split(".")[0]
         raise KeyError(f"no calibrated threshold {key!r} in idtheory/thresholds.json; "
-                       f"run `python benchmarks/calibrate.py --only {case}`")
+                       f"run `idtheory calibrate --only {case}`")
 
 
 def thresholds() -> Thresholds:
@@ -46,7 +48,8 @@ class Criterion:
 class Outcome:
     case: str
     claim: str
-    evidence: str  # "proof", "symmetry", "optimum", "recovery", "control" or "reported" (never asserted)
+    evidence: str  # "proof", "symmetry", "optimum", "recovery", "control", "fairness" (a control's
+    # precondition: it must hold) or "reported" (never asserted)
     loss: str
     family: str
     group: str  # the group the criteria score against
@@ -65,9 +68,20 @@ class Outcome:
         held = all(c.holds for c in self.criteria)
         return True if self.evidence == "reported" else not held if self.evidence == "control" else held
 
+    @property
+    def margin(self) -> float | None:
+        """A control's distance from passing the stronger claim: the smallest (threshold − value) for ">="
+        criteria, (value − threshold) for "<=" (positive: it failed as predicted); None for other evidence."""
+        if self.evidence != "control" or not self.criteria:
+            return None
+        gaps = [np.subtract(c.threshold, c.value) if c.op == ">=" else np.subtract(c.value, c.threshold)
+                for c in self.criteria]
+        return float(max(np.max(g) for g in gaps))
+
     def to_dict(self) -> dict:
         out = asdict(self)
         out["passed"] = self.passed
+        out["margin"] = self.margin
         for c, record in zip(self.criteria, out["criteria"]):
             record["holds"] = c.holds
         return out

@@ -1,0 +1,254 @@
+"""Calibration (``idtheory calibrate``): thresholds fitted on one seed stream, error rates measured on another.
+
+Every case of :mod:`idtheory.suite` runs on examples drawn from a **stream**: ``calibration`` (even training
+seeds) sets the thresholds, ``evaluation`` (odd training seeds — the stream ``check`` and ``validate`` draw
+from) measures them, so no evaluated run ever set a threshold. Records are appended, one JSON line per
+outcome, to a records file that any number of invocations extend — here or on a Ray cluster — and merge:
+a job already recorded is not run again, so calibration can be spread over many invocations.
+
+Thresholds come from the calibration stream's recovery runs alone:
+
+    a metric that must be high (scores, R²):  1 - exp(μ + z σ) of ln(1 - value)
+    a metric that must be low (Λ̂ error):      exp(μ + z σ) of ln(value)
+
+with z = 2.326 (one-sided 99 % normal quantile), bounded by what "recovered" can mean (a score at least
+0.8, a Λ̂ error at most 0.3). The evaluation stream then gives, per recovery criterion, the false-failure
+rate and per control the rate at which it wrongly held, each with an exact (Clopper–Pearson) one-sided
+95 % upper bound, against the targets: false failures ≤ 1 % with the bound ≤ 3 %, controls' power ≥ 99 %.
+A missed target is reported, never fixed by moving a threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import beta
+
+from . import suite
+from .results import dumps, strict
+
+STREAMS = ("calibration", "evaluation")
+Z99 = 2.326
+#: what "recovered" can mean at all: scores and R² at least this, relative Λ̂ errors at most this
+SCORE_FLOOR, ERROR_CEILING = 0.8, 0.3
+#: the targets of the evaluation: false failures and their upper bound, controls' power
+TARGETS = {"false_failure": 0.01, "false_failure_bound": 0.03, "power": 0.99}
+#: a control is judged against the threshold of the recovery check it contrasts with
+CONTROL_THRESHOLD = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3": "C1.recovery.score",
+                     "C4": "C4.recovery.style_r2", "C5": "C1.recovery.score", "C6": "C6.recovery.lam_error",
+                     "C7": "C7.recovery.score", "C8": "C8.recovery.score"}
+
+
+def upper_bound(failures: int, n: int, confidence: float = 0.95) -> float:
+    """Exact (Clopper–Pearson) one-sided upper confidence bound of a rate with ``failures`` in ``n``."""
+    if n == 0:
+        return 1.0
+    return 1.0 if failures >= n else float(beta.ppf(confidence, failures + 1, n - failures))
+
+
+def fit_threshold(values, op: str) -> float:
+    v = np.asarray(values, dtype=float)
+    if op == ">=":
+        logs = np.log(np.clip(1 - v, 1e-6, None))
+        return max(SCORE_FLOOR, float(1 - math.exp(logs.mean() + Z99 * logs.std(ddof=1))))
+    logs = np.log(np.clip(v, 1e-6, None))
+    return min(ERROR_CEILING, float(math.exp(logs.mean() + Z99 * logs.std(ddof=1))))
+
+
+def jobs(stream: str, cases: list[str], examples: int, max_dim: int = 4, seed: int = 1) -> list[tuple]:
+    """(case, example, training seed) of ``stream`` for every case."""
+    return [(name, example, s) for name in cases
+            for example, s in suite.draw_examples(suite.CASES[name], examples, max_dim, seed, stream=stream)]
+
+
+def _key(stream: str, case: str, example, seed: int) -> str:
+    return json.dumps([stream, case, repr(example), seed])
+
+
+class RecordStore:
+    """The append-only records file: one outcome per line, tagged with its stream and job."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def load(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+    def done(self) -> set[str]:
+        return {r["job"] for r in self.load() if "job" in r}
+
+    def append(self, stream: str, job: tuple, outcomes: list) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a") as stream_file:
+            for o in outcomes:
+                record = o.to_dict()
+                record["detail"] = {k: record["detail"].get(k) for k in ("r2", "lam_hat", "train_seconds")}
+                record |= {"stream": stream, "job": _key(stream, *job)}
+                stream_file.write(json.dumps(strict(record), allow_nan=False) + "\n")
+
+
+def run(stream: str, cases: list[str], examples: int, store: RecordStore, executor, max_dim: int = 4,
+        seed: int = 1, on_done: Callable[[tuple, list], None] | None = None) -> int:
+    """Run the jobs of ``stream`` that ``store`` does not hold yet; each job's outcomes are appended as soon as
+    it finishes (metrics only: thresholds are not applied). Returns how many jobs ran."""
+    done = store.done()
+    todo = [j for j in jobs(stream, cases, examples, max_dim, seed) if _key(stream, *j) not in done]
+
+    def finished(job, outcomes):
+        store.append(stream, job, outcomes)
+        if on_done is not None:
+            on_done(job, outcomes)
+
+    if todo:
+        suite.run_jobs(todo, th=suite.RecordOnly(), on_done=finished, executor=executor)
+    return len(todo)
+
+
+def _values(records: list[dict], stream: str) -> tuple[dict[str, list[float]], dict[str, str]]:
+    values: dict[str, list[float]] = defaultdict(list)
+    ops: dict[str, str] = {}
+    for r in records:
+        if r.get("stream") != stream or r.get("error"):
+            continue
+        for c in r["criteria"]:
+            values[f"{r['case']}.{c['metric']}"].append(c["value"])
+            ops[f"{r['case']}.{c['metric']}"] = c["op"]
+    return values, ops
+
+
+def fit(records: list[dict]) -> dict[str, dict]:
+    """key -> threshold with its provenance, from the calibration stream's recovery runs."""
+    values, ops = _values(records, "calibration")
+    out = {}
+    for key, v in sorted(values.items()):
+        if ".recovery." not in key or key.split(".")[1] != "recovery":
+            continue  # variants (C6.vmf-recovery) and controls borrow; only a claim's own recovery is fitted
+        out[key] = {"value": fit_threshold(v, ops[key]), "statistic": key.split(".")[-1], "op": ops[key],
+                    "n": len(v), "stream": "calibration (even training seeds)",
+                    "model": f"log-normal deficit, z = {Z99}, bounded by {SCORE_FLOOR} / {ERROR_CEILING}"}
+    return out
+
+
+def _threshold_for(key: str, known: dict[str, float]) -> float | None:
+    case, metric = key.rsplit(".", 1)
+    claim = case.split(".")[0]
+    if key in known:
+        return known[key]
+    if ".control" in case and claim in CONTROL_THRESHOLD:
+        return known.get(CONTROL_THRESHOLD[claim])
+    return known.get(f"{claim}.recovery.{metric}")  # a variant's recovery or a reported run borrows
+
+
+def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dict]:
+    """Per case and evidence, on the evaluation stream: how often the evidence was not as predicted (a
+    recovery failing, a control wrongly holding), with its exact 95 % upper bound and the targets."""
+    out: dict[str, dict] = {}
+    for r in records:
+        if r.get("stream") != "evaluation" or r["evidence"] not in ("recovery", "control", "fairness"):
+            continue
+        th = {c["metric"]: _threshold_for(f"{r['case']}.{c['metric']}", thresholds) for c in r["criteria"]}
+        if r["case"].startswith("C6") and r["evidence"] == "control":  # judged against its own run
+            th = {c["metric"]: c["threshold"] for c in r["criteria"]}
+        if r.get("error") or any(t is None for t in th.values()):
+            as_predicted = False
+        else:
+            holds = [c["value"] >= th[c["metric"]] if c["op"] == ">=" else c["value"] <= th[c["metric"]]
+                     for c in r["criteria"]]
+            as_predicted = not all(holds) if r["evidence"] == "control" else all(holds)
+        row = out.setdefault(r["case"], {"evidence": r["evidence"], "n": 0, "not_as_predicted": 0})
+        row["n"] += 1
+        row["not_as_predicted"] += not as_predicted
+    for row in out.values():
+        k, n = row["not_as_predicted"], row["n"]
+        row["rate"] = k / n if n else float("nan")
+        row["upper_95"] = upper_bound(k, n)
+        if row["evidence"] == "control":
+            row["power"] = 1 - row["rate"]
+            row["meets_target"] = row["power"] >= TARGETS["power"]
+        else:
+            row["meets_target"] = row["rate"] <= TARGETS["false_failure"] and \
+                row["upper_95"] <= TARGETS["false_failure_bound"]
+    return out
+
+
+def write_thresholds(path: Path, fitted: dict[str, dict], records_file: Path) -> dict[str, float]:
+    """Merge ``fitted`` into the thresholds file at ``path`` (thresholds of cases not calibrated now are
+    kept, with their provenance); returns the merged thresholds."""
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    provenance = stored.get("provenance", {})
+    for key in stored.get("thresholds", {}):
+        provenance.setdefault(key, {"value": stored["thresholds"][key], "source": stored.get("sources", {}).get(key),
+                                    "stream": "first calibration (not separated from evaluation)"})
+    for key, p in fitted.items():
+        provenance[key] = p | {"source": records_file.name}
+    merged = {k: p["value"] for k, p in sorted(provenance.items())}
+    path.write_text(json.dumps({"source": "idtheory calibrate; provenance per threshold below",
+                                "thresholds": merged, "provenance": dict(sorted(provenance.items()))},
+                               indent=1) + "\n")
+    return merged
+
+
+def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: dict[str, dict[str, int]],
+             wanted: int, command: str) -> str:
+    lines = ["# Calibration", "", f"`{command}`", "",
+             "Thresholds are fitted on the calibration stream (even training seeds) only; every rate below is "
+             "measured on the evaluation stream (odd training seeds, what `check` and `validate` draw). "
+             f"Targets: false failures ≤ {TARGETS['false_failure']:.0%} with the exact 95 % upper bound ≤ "
+             f"{TARGETS['false_failure_bound']:.0%}; controls' power ≥ {TARGETS['power']:.0%}.", "",
+             "## Runs", "", f"| case | calibration | evaluation | missing for n ≥ {wanted} |", "|---|---|---|---|"]
+    for case, c in sorted(counts.items()):
+        missing = [f"{s}: {wanted - c.get(s, 0)}" for s in STREAMS if c.get(s, 0) < wanted]
+        lines.append(f"| {case} | {c.get('calibration', 0)} | {c.get('evaluation', 0)} | {', '.join(missing) or '–'} |")
+    lines += ["", "## Thresholds", "", "| threshold | value | statistic | n | stream | model |",
+              "|---|---|---|---|---|---|"]
+    for key, p in sorted(thresholds.items()):
+        lines.append(f"| {key} | {p['value']:.4f} | {p.get('statistic', '')} | {p.get('n', '–')} | "
+                     f"{p.get('stream', '')} | {p.get('model', p.get('source', ''))} |")
+    lines += ["", "## Out-of-sample rates (evaluation stream)", "",
+              "| evidence | kind | n | not as predicted | rate | 95 % upper bound | power | target |",
+              "|---|---|---|---|---|---|---|---|"]
+    for case, row in sorted(evaluation.items()):
+        power = f"{row['power']:.1%}" if "power" in row else ""
+        lines.append(f"| {case} | {row['evidence']} | {row['n']} | {row['not_as_predicted']} | {row['rate']:.1%} | "
+                     f"{row['upper_95']:.1%} | {power} | {'met' if row['meets_target'] else '**missed**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wanted: int, command: str,
+              fit_thresholds: bool = True) -> dict:
+    """Fit (optionally write) thresholds from the store's calibration stream, evaluate on its evaluation
+    stream, write the Markdown and JSON summaries; returns the summary."""
+    records = store.load()
+    fitted = fit(records) if fit_thresholds else {}
+    if fitted:
+        merged = write_thresholds(thresholds_path, fitted, store.path)
+    else:
+        merged = dict(suite.thresholds())
+    provenance = json.loads(thresholds_path.read_text()).get("provenance", {}) if thresholds_path.exists() else {}
+    evaluation = evaluate(records, merged)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seen = set()
+    for r in records:
+        case = json.loads(r["job"])[1]
+        if (r["job"]) not in seen:
+            seen.add(r["job"])
+            counts[case][r["stream"]] += 1
+    summary = {"thresholds": provenance or {k: {"value": v} for k, v in merged.items()}, "evaluation": evaluation,
+               "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time()}
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".json").write_text(dumps(summary))
+        out.with_suffix(".md").write_text(markdown(summary["thresholds"], evaluation, summary["examples"], wanted,
+                                                   command))
+    return summary
+
+
+__all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "fit", "jobs", "run", "summarize", "upper_bound"]

@@ -1,0 +1,80 @@
+"""idtheory calibrate: separate seed streams, append-only records that later invocations extend, thresholds
+with provenance, out-of-sample rates with exact bounds — exercised on a synthetic case (no training)."""
+
+import json
+
+import pytest
+from hypothesis import strategies as st
+from scipy.stats import beta
+
+from idtheory import calibration, suite
+from idtheory.executors import LocalExecutor
+from idtheory.suite.catalog import Case
+from idtheory.suite.records import Criterion, Outcome
+
+
+def _fake_case(example, seed, device="cpu", th=None, assume=None):
+    """A recovery whose score is a deterministic function of the seed, and a control that fails."""
+    th = th or {}
+    score = 0.95 + 0.04 * ((seed * 7919) % 100) / 100
+    return [Outcome("C1.recovery", "C1", "recovery", "fake", "distinct", "signed permutation",
+                    [Criterion("score", score, ">=", th.get("C1.recovery.score", float("nan")))], {"seed": seed}),
+            Outcome("C1.control", "C1", "control", "fake", "distinct", "signed permutation",
+                    [Criterion("score", 0.5, ">=", th.get("C1.recovery.score", float("nan")))], {"seed": seed})]
+
+
+@pytest.fixture
+def fake_case(monkeypatch):
+    monkeypatch.setitem(suite.CASES, "FAKE", Case("FAKE", "C1", _fake_case,
+                                                  lambda m: st.tuples(st.floats(1, 5), st.floats(6, 9))))
+    return "FAKE"
+
+
+def test_streams_never_share_a_run_and_the_seed_changes_every_example():
+    for name in ("C1", "C2", "C7"):
+        calibrating = suite.draw_examples(suite.CASES[name], 20, 4, 1, stream="calibration")
+        evaluating = suite.draw_examples(suite.CASES[name], 20, 4, 1)
+        assert all(s % 2 == 0 for _, s in calibrating) and all(s % 2 == 1 for _, s in evaluating)
+        # an example is (Λ, training seed): the seed sets the mixing, the initialization and the data
+        assert not set(map(repr, calibrating)) & set(map(repr, evaluating))
+        first = {repr(suite.draw_examples(suite.CASES[name], 1, 4, seed)[0][0]) for seed in (1, 2, 7, 12345)}
+        assert len(first) == 4, first  # hypothesis's simplest example is not replayed under every seed
+
+
+def test_upper_bound_is_clopper_pearson():
+    assert calibration.upper_bound(0, 100) == pytest.approx(1 - 0.05 ** (1 / 100))  # 2.95 %: the ≤ 3 % target
+    assert calibration.upper_bound(3, 40) == pytest.approx(beta.ppf(0.95, 4, 37))
+    assert calibration.upper_bound(5, 5) == 1.0
+
+
+def test_records_are_extended_not_rerun_and_thresholds_carry_provenance(fake_case, tmp_path):
+    store = calibration.RecordStore(tmp_path / "records.jsonl")
+    executor = LocalExecutor(1)
+    assert calibration.run("calibration", [fake_case], 6, store, executor) == 6
+    assert calibration.run("calibration", [fake_case], 6, store, executor) == 0  # resumed: nothing left
+    assert calibration.run("calibration", [fake_case], 8, store, executor) == 2  # extended to 8
+    assert calibration.run("evaluation", [fake_case], 5, store, executor) == 5
+    lines = (tmp_path / "records.jsonl").read_text().splitlines()
+    assert len(lines) == 2 * (8 + 5)
+    thresholds = tmp_path / "thresholds.json"
+    thresholds.write_text(json.dumps({"thresholds": {"C2.recovery.score": 0.9}}))
+    summary = calibration.summarize(store, thresholds, tmp_path / "calibration", 8, "test")
+    stored = json.loads(thresholds.read_text())
+    p = stored["provenance"]["C1.recovery.score"]
+    assert p["n"] == 8 and p["stream"].startswith("calibration") and p["source"] == "records.jsonl"
+    assert stored["thresholds"]["C2.recovery.score"] == 0.9  # a case not calibrated now keeps its threshold
+    recovery = summary["evaluation"]["C1.recovery"]
+    assert recovery["n"] == 5 and recovery["upper_95"] == calibration.upper_bound(recovery["not_as_predicted"], 5)
+    control = summary["evaluation"]["C1.control"]
+    assert control["power"] == 1.0 and control["n"] == 5
+    assert summary["examples"] == {fake_case: {"calibration": 8, "evaluation": 5}}
+    markdown = (tmp_path / "calibration.md").read_text()
+    assert "missing for n ≥ 8" in markdown and "evaluation: 3" in markdown
+
+
+def test_check_seeds_draw_different_examples_and_never_a_calibration_run():
+    one, two = suite.training_jobs("quick", None, 1), suite.training_jobs("quick", None, 2)
+    assert [c for c, _, _ in one] == [c for c, _, _ in two] == list(suite.CASES)
+    for (case, e1, s1), (_, e2, s2) in zip(one, two):
+        assert (repr(e1), s1) != (repr(e2), s2), case
+        assert s1 % 2 == 1 and s2 % 2 == 1  # the evaluation stream; calibration runs have even seeds
