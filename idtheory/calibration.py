@@ -179,6 +179,52 @@ def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dic
     return out
 
 
+#: recovery score thresholds -> (the group scored, the next larger group a random element is drawn from)
+NULL_GROUPS = {"C1.recovery.score": ("signed permutation", "orthogonal"),
+               "C2.recovery.score": ("block-orthogonal (ties)", "orthogonal"),
+               "C3.recovery.score": ("orthogonal", "linear, condition number 3"),
+               "C7.recovery.score": ("block-orthogonal (refinement)", "orthogonal"),
+               "C8.recovery.score": ("signed permutation", "orthogonal")}
+
+
+def null_rates(thresholds: dict[str, float], dims=(3, 4), samples: int = 500, seed: int = 0) -> dict[str, dict]:
+    """What a random element of the next larger group scores against each recovery score threshold: the
+    share of h = g z (g Haar-random orthogonal, or a random linear map of condition number 3 for the
+    orthogonal check) that pass — mean score (as the checks use) and worst latent. A high share means the
+    score alone cannot tell the predicted group from the larger one (the Λ̂ criterion must)."""
+    from scipy.stats import ortho_group
+
+    from .indeterminacy import Indeterminacy
+    from .process import GenerativeProcess
+
+    rng = np.random.default_rng(seed)
+    out = {}
+    for key, (scored, larger) in NULL_GROUPS.items():
+        if key not in thresholds:
+            continue
+        means, worsts = [], []
+        for d in dims:
+            z = GenerativeProcess(lam=(3.0,) * d).sampler("cpu", seed=seed).latents(2000).numpy()
+            blocks = ((tuple(range(d - 1)), (d - 1,)) if "block" in scored
+                      else tuple((i,) for i in range(d)) if "permutation" in scored else (tuple(range(d)),))
+            group = Indeterminacy(blocks)
+            for _ in range(samples):
+                if larger.startswith("linear"):
+                    u, v = (ortho_group.rvs(d, random_state=rng) for _ in range(2))
+                    g = u @ np.diag(np.geomspace(1.0, 3.0, d)) @ v
+                else:
+                    g = ortho_group.rvs(d, random_state=rng)
+                rec = group.score(z, z @ g.T)
+                means.append(rec.score)
+                worsts.append(rec.within.min())
+        t = thresholds[key]
+        out[key] = {"group": scored, "random_from": larger, "threshold": t, "n": len(means),
+                    "pass_rate_mean_score": float(np.mean(np.asarray(means) >= t)),
+                    "pass_rate_worst_latent": float(np.mean(np.asarray(worsts) >= t)),
+                    "median_score": float(np.median(means))}
+    return out
+
+
 def write_thresholds(path: Path, fitted: dict[str, dict], records_file: Path) -> dict[str, float]:
     """Merge ``fitted`` into the thresholds file at ``path`` (thresholds of cases not calibrated now are
     kept, with their provenance); returns the merged thresholds."""
@@ -197,7 +243,7 @@ def write_thresholds(path: Path, fitted: dict[str, dict], records_file: Path) ->
 
 
 def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: dict[str, dict[str, int]],
-             wanted: int, command: str) -> str:
+             wanted: int, command: str, null: dict[str, dict] | None = None) -> str:
     lines = ["# Calibration", "", f"`{command}`", "",
              "Thresholds are fitted on the calibration stream (even training seeds) only; every rate below is "
              "measured on the evaluation stream (odd training seeds, what `check` and `validate` draw). "
@@ -219,6 +265,12 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
         power = f"{row['power']:.1%}" if "power" in row else ""
         lines.append(f"| {case} | {row['evidence']} | {row['n']} | {row['not_as_predicted']} | {row['rate']:.1%} | "
                      f"{row['upper_95']:.1%} | {power} | {'met' if row['meets_target'] else '**missed**'} |")
+    lines += ["", "## A random element of the next larger group", "",
+              "| threshold | scored as | random element of | threshold | passes (mean score) | passes (worst latent) |",
+              "|---|---|---|---|---|---|"]
+    for key, row in (null or {}).items():
+        lines.append(f"| {key} | {row['group']} | {row['random_from']} | {row['threshold']:.4f} | "
+                     f"{row['pass_rate_mean_score']:.1%} | {row['pass_rate_worst_latent']:.1%} |")
     return "\n".join(lines) + "\n"
 
 
@@ -242,12 +294,13 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
             seen.add(r["job"])
             counts[case][r["stream"]] += 1
     summary = {"thresholds": provenance or {k: {"value": v} for k, v in merged.items()}, "evaluation": evaluation,
+               "null": null_rates(merged),
                "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time()}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".json").write_text(dumps(summary))
         out.with_suffix(".md").write_text(markdown(summary["thresholds"], evaluation, summary["examples"], wanted,
-                                                   command))
+                                                   command, summary["null"]))
     return summary
 
 

@@ -78,3 +78,10 @@ def test_check_seeds_draw_different_examples_and_never_a_calibration_run():
     for (case, e1, s1), (_, e2, s2) in zip(one, two):
         assert (repr(e1), s1) != (repr(e2), s2), case
         assert s1 % 2 == 1 and s2 % 2 == 1  # the evaluation stream; calibration runs have even seeds
+
+
+def test_null_rates_say_how_often_a_random_element_of_the_larger_group_passes():
+    rates = calibration.null_rates(dict(suite.thresholds()), samples=20)
+    assert {"C1.recovery.score", "C3.recovery.score"} <= set(rates)
+    assert rates["C3.recovery.score"]["pass_rate_worst_latent"] == 0.0  # a condition-3 map is not orthogonal
+    assert all(0 <= r["pass_rate_mean_score"] <= 1 and r["n"] == 40 for r in rates.values())
