@@ -43,6 +43,9 @@ TARGETS = {"false_failure": 0.01, "false_failure_bound": 0.03, "power": 0.99}
 CONTROL_THRESHOLD = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3": "C1.recovery.score",
                      "C4": "C4.recovery.style_r2", "C5": "C1.recovery.score", "C6": "C6.recovery.lam_error",
                      "C7": "C7.recovery.score", "C8": "C8.recovery.score"}
+#: criteria judged against another claim's threshold
+BORROWED = {"C5.control-lam.lam_error": "C1.recovery.lam_error",
+            "C1.control-fairness.worst_latent_linear_r2": "C5.recovery.linear_r2"}
 
 
 def upper_bound(failures: int, n: int, confidence: float = 0.95) -> float:
@@ -142,6 +145,8 @@ def _threshold_for(key: str, known: dict[str, float]) -> float | None:
     claim = case.split(".")[0]
     if key in known:
         return known[key]
+    if key in BORROWED:
+        return known.get(BORROWED[key])
     if ".control" in case and claim in CONTROL_THRESHOLD:
         return known.get(CONTROL_THRESHOLD[claim])
     return known.get(f"{claim}.recovery.{metric}")  # a variant's recovery or a reported run borrows

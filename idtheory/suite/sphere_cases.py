@@ -137,7 +137,7 @@ def case_c4(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
 
 def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C5, outputs not normalized: only a linear map is identified (linear R² high); a signed permutation
-    is not (control)."""
+    is not (control), and neither is Λ̂ (``C5.control-lam``: Λ̂ misses Λ by more than C1's threshold)."""
     th = thresholds() if th is None else th
     process = _process(assume, lam=lam, seed=seed)
     params = {"lam": list(lam), "seed": seed}
@@ -148,7 +148,12 @@ def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
         Criterion("linear_r2", detail["r2"], ">=", th["C5.recovery.linear_r2"])], params, detail, start)
     strong = Indeterminacy.signed_permutation(len(lam))
     score, perm, strong_detail = _score(run, strong)
+    lam_error = _lam_error(run.lam_hat, lam, perm)
     control = _outcome("C5.control", "C5", "control", "AnInfoNCE (unnormalized)", "distinct", strong.name, [
         Criterion("score", score, ">=", th["C1.recovery.score"])], params,
-        detail | strong_detail | {"lam_error": _lam_error(run.lam_hat, lam, perm)}, start)
-    return [recovery, control]
+        detail | strong_detail | {"lam_error": lam_error}, start)
+    # C5's second half: Λ̂ is not identified either (any Λ̂' fits with h rescaled), so it stays farther from Λ
+    # than C1's calibrated Λ̂ error allows.
+    lam_control = _outcome("C5.control-lam", "C5", "control", "AnInfoNCE (unnormalized)", "distinct", "Λ̂ vs Λ", [
+        Criterion("lam_error", lam_error, "<=", th["C1.recovery.lam_error"])], params, detail, start)
+    return [recovery, control, lam_control]
