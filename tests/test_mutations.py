@@ -25,6 +25,6 @@ def test_mutant_is_flagged(name):
     if not optimum.passed:
         return  # flagged without training
     assert normalize is False or name == "positive-as-negative", f"{name} looks stationary: {optimum.criteria}"
-    [outcome] = suite.case_c1(EXAMPLE, SEED, loss=lambda p: cls(p.dim), normalize=normalize, name=name)
+    [outcome] = suite.run_one(suite.case_c1(EXAMPLE, SEED, loss=lambda p: cls(p.dim), normalize=normalize, name=name))
     assert outcome.error is None, outcome.error
     assert not outcome.passed, f"{name} passed both the optimum and the C1 recovery check: {outcome.criteria}"

@@ -28,12 +28,13 @@ from .catalog import (
 from .evidence import optimum_outcomes, proof_outcomes, symmetry_outcomes
 from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
 from .records import THRESHOLDS_PATH, Criterion, Outcome, RecordOnly, Thresholds, thresholds
-from .runner import run_case, run_jobs
+from .runner import run_case, run_cases, run_jobs, run_one
 from .runs import Run, _process, check_budget, train
 from .sphere_cases import case_c1, case_c2, case_c3, case_c4, case_c5
 
 __all__ = ["CASES", "PROFILES", "THRESHOLDS_PATH", "Case", "Criterion", "Outcome", "Profile", "RecordOnly", "Run",
            "Thresholds", "active_profile", "calibrated", "case_c1", "case_c2", "case_c3", "case_c4", "case_c5",
            "case_c6", "case_c7", "case_c8", "case_c8_violation", "check_budget", "draw_examples", "optimum_outcomes",
-           "proof_outcomes", "run_case", "run_jobs", "symmetry_outcomes", "thresholds", "train", "training_jobs",
+           "proof_outcomes", "run_case", "run_cases", "run_jobs", "run_one", "symmetry_outcomes", "thresholds", "train",
+           "training_jobs",
            "parse_claims", "_process"]

@@ -10,6 +10,7 @@ from ..indeterminacy import Indeterminacy
 from ..losses import EnsembleAnInfoNCE
 from .records import Criterion, Outcome, thresholds
 from .runs import (
+    Train,
     _base_detail,
     _lam_error,
     _outcome,
@@ -18,8 +19,7 @@ from .runs import (
     _score,
     _stronger_group_in_both_runs,
     aninfonce,
-    recovery_and_second_run,
-    train,
+    two_initializations,
 )
 
 
@@ -45,11 +45,11 @@ def case_c6(example, seed, device="cpu", th=None, assume=None, estimator: str = 
     if estimator == "vmf":
         prefix, loss_name = "C6.vmf-", "AnInfoNCE (vMF hard negatives)"
         process = _process(assume, lam=lam, seed=seed, hard_negative_beta=beta)
-        run = train(process, aninfonce(process), seed, device)
+        run = yield Train(process, aninfonce(process), seed)
     else:
         prefix, loss_name = "C6.", "AnInfoNCE (hard negatives)"
         process = _process(assume, lam=lam, seed=seed)
-        run = train(process, aninfonce(process, hard_beta=beta), seed, device)
+        run = yield Train(process, aninfonce(process, hard_beta=beta), seed)
     score, perm, detail = _score(run, group)
     detail = _base_detail(run) | detail
     error_eff, error_lam = _lam_error(run.lam_hat, effective, perm), _lam_error(run.lam_hat, lam, perm)
@@ -70,8 +70,10 @@ def case_c7(example, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     group = ensemble_group([first, second])
     params = {"lam": list(first), "families": [list(second)], "seed": seed}
     ensemble = _process(assume, lam=first, families=(second,), seed=seed)
+    single = _process(assume, lam=first, seed=seed)
     start = time.perf_counter()
-    run = train(ensemble, EnsembleAnInfoNCE(ensemble.dim, 2), seed, device)
+    run, first_run, second_run = yield [Train(ensemble, EnsembleAnInfoNCE(ensemble.dim, 2), seed),
+                                        *two_initializations(single, seed)]
     score, perm, detail = _score(run, group)
     lam_error = max(_lam_error(row, lam, perm) for row, lam in zip(run.lam_hat, (first, second)))
     recovery = _outcome("C7.recovery", "C7", "recovery", "EnsembleAnInfoNCE", "ensemble", group.name, [
@@ -79,8 +81,7 @@ def case_c7(example, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
         Criterion("lam_error", lam_error, "<=", th["C7.recovery.lam_error"])], params,
         _base_detail(run) | detail, start)
     start = time.perf_counter()
-    single = _process(assume, lam=first, seed=seed)
-    run, second = recovery_and_second_run(single, seed, device)  # trained together
+    run, second = first_run, second_run
     _, _, detail = _score(run, group)
     score, both = _stronger_group_in_both_runs(run, second, seed, group)
     detail |= both
@@ -103,9 +104,10 @@ def case_c8(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     process = _process(assume, lam=lam, space="box", conditional="laplace", seed=seed)
     params = {"lam": list(lam), "seed": seed, "space": "box", "conditional": "laplace"}
     out = []
-    for evidence, p in (("recovery", 1.0), ("control", 2.0)):
-        start = time.perf_counter()
-        run = train(process, LpAnInfoNCE(process.dim, p=p), seed, device, normalize=False)
+    kinds = (("recovery", 1.0), ("control", 2.0))
+    start = time.perf_counter()
+    runs = yield [Train(process, LpAnInfoNCE(process.dim, p=p), seed, normalize=False) for _, p in kinds]
+    for (evidence, p), run in zip(kinds, runs):
         score, perm, detail = _score(run, group)
         criteria = [Criterion("score", score, ">=", th["C8.recovery.score"])]
         if evidence == "recovery":
@@ -125,7 +127,7 @@ def case_c8_violation(lam, seed, device="cpu", th=None, assume=None) -> list[Out
     group = Indeterminacy.signed_permutation(len(lam))
     process = _process(assume, lam=lam, space="euclidean", conditional="laplace", seed=seed)
     start = time.perf_counter()
-    run = train(process, LpAnInfoNCE(process.dim, p=1.0), seed, device, normalize=False)
+    run = yield Train(process, LpAnInfoNCE(process.dim, p=1.0), seed, normalize=False)
     score, perm, detail = _score(run, group)
     return [_outcome("C8.violation", "C8", "reported", "LpAnInfoNCE (p = 1)", "R^d (normal marginal), Laplace",
                      group.name, [Criterion("score", score, ">=", th["C8.recovery.score"]),

@@ -33,19 +33,47 @@ class Run:
     h_positive: np.ndarray | None = None  # outputs of one positive per z (first family)
 
 
+@dataclass(frozen=True)
+class Train:
+    """A training run a case asks for: ``run = yield Train(...)`` (or ``a, b = yield [Train(...), ...]``) inside
+    a case, so that the runner can train the runs of many cases together (:func:`train_many`)."""
+
+    process: GenerativeProcess
+    loss: torch.nn.Module
+    seed: int
+    normalize: bool = True
+
+    def spec(self) -> RunSpec:
+        return RunSpec(self.process, self.loss, self.seed, self.normalize)
+
+
+def train_many(requests: list[Train], device: str = "cpu") -> list[Run | Exception]:
+    """Train every request in the batched engine — runs that can share a model together, one batch per
+    dimension, loss configuration and setting — and score each on its own held-out latents. A run that
+    diverged, or a batch that raised, gives its exception in place of the run."""
+    out: list[Run | Exception | None] = [None] * len(requests)
+    by_dim: dict[int, list[int]] = {}
+    for k, request in enumerate(requests):
+        by_dim.setdefault(request.process.dim, []).append(k)
+    for dim, members in by_dim.items():
+        try:
+            fits = fit_groups([requests[k].spec() for k in members], check_budget(dim), device)
+        except Exception as err:  # noqa: BLE001 - handed back to the cases that asked
+            for k in members:
+                out[k] = err
+            continue
+        for k, result in zip(members, fits):
+            request = requests[k]
+            out[k] = (FloatingPointError(f"seed {request.seed}: {result.error}") if result.error is not None
+                      else scored(request.process, result, request.seed, device))
+    return out
+
+
 def train(process: GenerativeProcess, loss: torch.nn.Module, seed: int, device: str = "cpu",
           normalize: bool = True) -> Run:
+    """One run alone (the engine with K = 1)."""
     result = fit(process, loss, check_budget(process.dim), seed=seed, device=device, normalize=normalize)
     return scored(process, result, seed, device)
-
-
-def train_together(specs: list[RunSpec], device: str = "cpu") -> list[Run]:
-    """Several runs of one dimension in one batch of the engine: each gives what it gives alone."""
-    fits = fit_groups(specs, check_budget(specs[0].process.dim), device)
-    for spec, result in zip(specs, fits):
-        if result.error is not None:
-            raise FloatingPointError(f"seed {spec.seed}: {result.error}")
-    return [scored(spec.process, result, spec.seed, device) for spec, result in zip(specs, fits)]
 
 
 def scored(process: GenerativeProcess, result, seed: int, device: str) -> Run:
@@ -106,12 +134,10 @@ def _outcome(case, claim, evidence, loss, family, group, criteria, params, detai
 SECOND_RUN = 7919
 
 
-def recovery_and_second_run(process: GenerativeProcess, seed: int, device: str) -> tuple[Run, Run]:
-    """AnInfoNCE on ``process`` from two initializations (seeds ``seed`` and ``seed + SECOND_RUN``),
-    trained together: the main run, and the second run of a "not identified" control."""
-    specs = [RunSpec(process, aninfonce(process), s) for s in (seed, seed + SECOND_RUN)]
-    first, second = train_together(specs, device)
-    return first, second
+def two_initializations(process: GenerativeProcess, seed: int) -> list[Train]:
+    """AnInfoNCE on ``process`` from two initializations (seeds ``seed`` and ``seed + SECOND_RUN``): the main
+    run, and the second run of a "not identified" control (``run, second = yield two_initializations(…)``)."""
+    return [Train(process, aninfonce(process), s) for s in (seed, seed + SECOND_RUN)]
 
 
 def _stronger_group_in_both_runs(first: Run, second: Run, seed: int, group: Indeterminacy) -> tuple[float, dict]:

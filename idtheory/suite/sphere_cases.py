@@ -15,6 +15,7 @@ from ..losses import InfoNCE
 from ..process import GenerativeProcess
 from .records import Criterion, Outcome, thresholds
 from .runs import (
+    Train,
     _base_detail,
     _lam_error,
     _outcome,
@@ -23,8 +24,7 @@ from .runs import (
     _stronger_group_in_both_runs,
     aninfonce,
     infonce,
-    recovery_and_second_run,
-    train,
+    two_initializations,
 )
 
 LossFactory = Callable[[GenerativeProcess], torch.nn.Module]
@@ -44,7 +44,11 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     params = {"lam": list(lam), "seed": seed}
     out = []
     start = time.perf_counter()
-    run = train(process, (loss or aninfonce)(process), seed, device, normalize)
+    requests = [Train(process, (loss or aninfonce)(process), seed, normalize)]
+    if loss is None:
+        requests.append(Train(process, infonce(process), seed))
+    runs = yield requests  # trained together (with other cases' runs, by the runner)
+    run = runs[0]
     score, perm, detail = _score(run, group)
     out.append(_outcome("C1.recovery", "C1", "recovery", name, "distinct", group.name, [
         Criterion("score", score, ">=", th["C1.recovery.score"]),
@@ -53,7 +57,7 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     if loss is not None:
         return out
     start = time.perf_counter()
-    run = train(process, infonce(process), seed, device)
+    run = runs[1]
     score, _, detail = _score(run, group)
     detail = _base_detail(run) | detail
     out.append(_outcome("C1.control", "C1", "control", "InfoNCE (learned τ)", "distinct", group.name, [
@@ -72,7 +76,7 @@ def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume) -
     group = predicted_group(lam)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run, second = recovery_and_second_run(process, seed, device)  # trained together
+    run, second = yield two_initializations(process, seed)  # trained together
     score, perm, detail = _score(run, group)
     recovery = _outcome(f"{claim}.recovery", claim, "recovery", "AnInfoNCE", family, group.name, [
         Criterion("score", score, ">=", th[f"{claim}.recovery.score"]),
@@ -91,21 +95,21 @@ def case_c2(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C2 on tied spectra: block-orthogonal recovery over the tie groups; a signed permutation (the
     stronger group) is not attained (control, scored on the same encoder)."""
     th = thresholds() if th is None else th
-    return _recovery_and_stronger_group("C2", "tied", lam, seed, device, th, assume)
+    return (yield from _recovery_and_stronger_group("C2", "tied", lam, seed, device, th, assume))
 
 
 def case_c3(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C3, Λ = κI: AnInfoNCE and InfoNCE both recover z up to a rotation, with Λ̂ = κI and 1/(2τ̂) = κ;
     a signed permutation is not attained (control)."""
     th = thresholds() if th is None else th
-    out = _recovery_and_stronger_group("C3", "isotropic", lam, seed, device, th, assume)
+    out = yield from _recovery_and_stronger_group("C3", "isotropic", lam, seed, device, th, assume)
     process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     start = time.perf_counter()
     # InfoNCE learns its temperature from a soft start: at a fixed τ = 1/(2κ) (down to 0.05 here) small
     # encoders fold a latent — 8 of 20 runs in the first calibration, orthogonal score 0.67–0.89; see
     # benchmarks/infonce_temperature.py. Same claim, group and metrics: it borrows C3's thresholds.
-    run = train(process, InfoNCE.learned(), seed, device)
+    run = yield Train(process, InfoNCE.learned(), seed)
     score, _, detail = _score(run, group)
     kappa_error = abs(run.loss.concentration - lam[0]) / lam[0]
     out.append(_outcome("C3.infonce-recovery", "C3", "recovery", "InfoNCE (learned τ)", "isotropic", group.name, [
@@ -125,9 +129,10 @@ def case_c4(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     style = [i for i, v in enumerate(lam) if v < max(lam)]
     params = {"lam": list(lam), "seed": seed, "style": style}
     out = []
-    for evidence, name, make in (("recovery", "AnInfoNCE", aninfonce), ("control", "InfoNCE (learned τ)", infonce)):
-        start = time.perf_counter()
-        run = train(process, make(process), seed, device)
+    kinds = (("recovery", "AnInfoNCE", aninfonce), ("control", "InfoNCE (learned τ)", infonce))
+    start = time.perf_counter()
+    runs = yield [Train(process, make(process), seed) for _, _, make in kinds]
+    for (evidence, name, _), run in zip(kinds, runs):
         r2 = metrics.r2_per_latent(run.z, run.h)
         out.append(_outcome(f"C4.{evidence}", "C4", evidence, name, "content-style", "linear (style latents)", [
             Criterion("style_r2", float(r2[style].min()), ">=", th["C4.recovery.style_r2"])], params,
@@ -142,7 +147,7 @@ def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     process = _process(assume, lam=lam, seed=seed)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run = train(process, aninfonce(process), seed, device, normalize=False)
+    run = yield Train(process, aninfonce(process), seed, normalize=False)
     detail = _base_detail(run)
     recovery = _outcome("C5.recovery", "C5", "recovery", "AnInfoNCE (unnormalized)", "distinct", "linear", [
         Criterion("linear_r2", detail["r2"], ">=", th["C5.recovery.linear_r2"])], params, detail, start)
