@@ -58,6 +58,11 @@ class LocalExecutor:
     def description(self) -> str:
         return "local, in this process" if self.workers == 1 else f"local, {self.workers} processes"
 
+    @property
+    def slots(self) -> int:
+        """How many jobs run at once (callers split their work into at least this many)."""
+        return self.workers
+
     def run(self, fn: Callable, jobs: Sequence[Job], on_done: OnDone | None = None) -> list:
         results = []
 
@@ -128,6 +133,10 @@ class RayExecutor:
                          object_store_memory=200 * 1024**2)
             self._started = True
         self.cpus = int(ray.cluster_resources().get("CPU", 0))
+
+    @property
+    def slots(self) -> int:
+        return max(self.cpus, 1)
 
     @property
     def description(self) -> str:

@@ -452,7 +452,7 @@ def check_loss(loss, families: list[str] | None = None, examples: int = EXAMPLES
     if isinstance(loss, str):
         executor = executor or LocalExecutor(workers)
         # as many jobs as workers, each a slice of every family: bigger batches than one job per family
-        slices = [items[i::max(workers, 1)] for i in range(max(workers, 1))]
+        slices = [items[i::executor.slots] for i in range(executor.slots)]
         fn, calls = _job, [(loss, part, device, th, steps) for part in slices if part]
     else:
         executor = LocalExecutor(1)

@@ -107,7 +107,7 @@ def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: 
     executor = executor or LocalExecutor(workers)
     # Chunks of jobs of one case (their runs share shapes), spread so every worker gets work.
     ordered = sorted(range(len(jobs)), key=lambda k: jobs[k][0])
-    size = max(1, min(batch, -(-len(jobs) // max(workers, 1))))
+    size = max(1, min(batch, -(-len(jobs) // executor.slots)))
     chunks = [[jobs[k] for k in ordered[i:i + size]] for i in range(0, len(ordered), size)]
     outcomes: list[Outcome] = []
 
