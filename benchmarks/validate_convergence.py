@@ -48,6 +48,8 @@ def main() -> None:
                   "strongest": r.strongest, "error": r.error, **r.convergence} for r in profile.records]
         print(f"{time.perf_counter() - start:6.0f}s {loss}: {len(profile.records)} runs", flush=True)
     ok = [r for r in runs if not r["error"]]
+    if len(ok) < len(runs):
+        raise SystemExit(f"{len(runs) - len(ok)} runs errored: {next(r['error'] for r in runs if r['error'])}")
     fitted = {}
     for statistic, key in SETTLED.items():
         values = np.array([r[statistic] for r in ok if r[statistic] is not None])

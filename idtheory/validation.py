@@ -215,8 +215,12 @@ def convergence(history: list[dict], steps: int) -> dict:
     return {"lam_drift": drift, "loss_change": float(change), "from_step": reference["step"]}
 
 
-def settled(conv: dict, th: dict) -> bool:
-    return all(conv.get(k) is None or conv[k] <= th[key] for k, key in SETTLED.items())
+def settled(conv: dict, th: dict) -> bool | None:
+    """Whether the run had settled (None: no threshold to judge by, as while calibrating them)."""
+    limits = {k: th.get(key) for k, key in SETTLED.items()}
+    if any(v is None or v != v for v in limits.values()):
+        return None
+    return all(conv.get(k) is None or conv[k] <= limits[k] for k in SETTLED)
 
 
 def _lam_error(fam: Family, example, lam_hat, predicted: Indeterminacy, run: Run) -> float | None:
