@@ -199,11 +199,11 @@ def check(
             raise ValueError(f"workers must be an int >= 1, got {workers}")
         assume = resolve_assumptions(conditional, mixing)
         claims = suite.parse_claims(only)
-        if seed is None:
+        fresh = seed is None
+        if fresh:
             import secrets
 
             seed = secrets.randbelow(2**31)
-            console.print(f"seed {seed} (replay with --seed {seed})")
         jobs = suite.training_jobs(profile, claims, seed)
         check_device(device)
         json_file = results.writable_file(json_path, "--json")
@@ -211,6 +211,8 @@ def check(
         runner = make_executor(executor, workers, device)
     except ValueError as err:
         raise _fail(err) from err
+    if fresh:
+        console.print(f"seed {seed} (replay with --seed {seed})")
     head = results.header("check", profile=profile, claims=",".join(claims), seed=seed, device=device,
                           workers=workers, executor=runner.description,
                           assumptions=", ".join(f"{k} {v}" for k, v in assume.items()) or "defaults (calibrated)")

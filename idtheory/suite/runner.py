@@ -8,6 +8,7 @@ each case its runs — so a profile's or a calibration's runs of one shape share
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 
@@ -73,9 +74,14 @@ def run_cases(jobs: list[tuple[str, object, int]], device: str = "cpu", th: dict
     cases = {}
     for k, (name, example, seed) in enumerate(jobs):
         try:
-            cases[k] = CASES[name].run(example, seed, device, th, assume=assume)
+            case = CASES[name].run(example, seed, device, th, assume=assume)
         except Exception as err:  # noqa: BLE001
             results[k] = _error(name, example, seed, err)
+            continue
+        if inspect.isgenerator(case):
+            cases[k] = case
+        else:  # a case written as a plain function returns its outcomes
+            results[k] = case
     results |= drive(cases, device, lambda k, err: _error(*jobs[k], err))
     for outcomes in results.values():
         if not outcomes or outcomes[0].error is None:
