@@ -237,6 +237,7 @@ def write_thresholds(path: Path, fitted: dict[str, dict], records_file: Path) ->
     provenance = stored.get("provenance", {})
     for key in stored.get("thresholds", {}):
         provenance.setdefault(key, {"value": stored["thresholds"][key], "source": stored.get("sources", {}).get(key),
+                                    "statistic": key.split(".")[-1], "n": stored.get("examples_per_case"),
                                     "stream": "first calibration (not separated from evaluation)"})
     for key, p in fitted.items():
         provenance[key] = p | {"source": records_file.name}
