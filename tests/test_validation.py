@@ -59,11 +59,12 @@ class _Slow(AnInfoNCE):
 
 
 def test_a_correct_loss_that_has_not_settled_is_inconclusive_not_a_weaker_group():
-    profile = check_loss(_Slow, families=["distinct"], examples=1, steps=600, optimum=False)
+    profile = check_loss(_Slow, families=["distinct"], examples=1, steps=900, optimum=False)
     row = profile.families["distinct"]
     assert row["verdict"] == "inconclusive — not converged" and row["not_settled"] == 2, row
     assert "--steps" in row["hint"] and not profile.declared_holds
-    assert all(r.convergence["lam_drift"] > 0.05 for r in profile.records)
+    limit = suite.thresholds()["validate.settled.lam_drift"]
+    assert all(r.convergence["lam_drift"] > limit for r in profile.records), [r.convergence for r in profile.records]
 
 
 def test_convergence_reads_the_last_third_of_training():
