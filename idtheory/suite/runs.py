@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
 
@@ -32,12 +31,6 @@ class Run:
     seconds: float
     loss: torch.nn.Module | None = None  # the trained loss
     h_positive: np.ndarray | None = None  # outputs of one positive per z (first family)
-    restarts: dict | None = None  # when trained from several initializations: their final losses, the chosen
-
-    @property
-    def final_loss(self) -> float:
-        """The mean training loss over the last evaluation window (no ground truth involved)."""
-        return float(self.history[-1]["loss"]) if self.history else float("inf")
 
 
 @dataclass(frozen=True)
@@ -49,44 +42,30 @@ class Train:
     loss: torch.nn.Module
     seed: int
     normalize: bool = True
-    restarts: int = 1  # > 1: train from that many initializations, keep the lowest final training loss
 
-    def specs(self) -> list[RunSpec]:
-        """One spec per initialization (seeds ``seed + r·SECOND_RUN``), each with its own copy of the loss."""
-        return [RunSpec(self.process, self.loss if r == 0 else copy.deepcopy(self.loss), self.seed + r * SECOND_RUN,
-                        self.normalize) for r in range(self.restarts)]
+    def spec(self) -> RunSpec:
+        return RunSpec(self.process, self.loss, self.seed, self.normalize)
 
 
 def train_many(requests: list[Train], device: str = "cpu") -> list[Run | Exception]:
     """Train every request in the batched engine — runs that can share a model together, one batch per
-    dimension, loss configuration and setting — and score each on its own held-out latents; of a request's
-    restarts the run with the lowest final training loss is kept (restarts chosen without ground truth).
-    A run that diverged, or a batch that raised, gives its exception in place of the run."""
-    specs = [(k, spec) for k, request in enumerate(requests) for spec in request.specs()]
+    dimension, loss configuration and setting — and score each on its own held-out latents. A run that
+    diverged, or a batch that raised, gives its exception in place of the run."""
     out: list[Run | Exception | None] = [None] * len(requests)
-    candidates: dict[int, list[Run]] = {k: [] for k in range(len(requests))}
     by_dim: dict[int, list[int]] = {}
-    for i, (_, spec) in enumerate(specs):
-        by_dim.setdefault(spec.process.dim, []).append(i)
+    for k, request in enumerate(requests):
+        by_dim.setdefault(request.process.dim, []).append(k)
     for dim, members in by_dim.items():
         try:
-            fits = fit_groups([specs[i][1] for i in members], check_budget(dim), device)
+            fits = fit_groups([requests[k].spec() for k in members], check_budget(dim), device)
         except Exception as err:  # noqa: BLE001 - handed back to the cases that asked
-            for i in members:
-                out[specs[i][0]] = err
+            for k in members:
+                out[k] = err
             continue
-        for i, result in zip(members, fits):
-            k, spec = specs[i]
-            if result.error is not None:
-                out[k] = out[k] or FloatingPointError(f"seed {spec.seed}: {result.error}")
-            else:
-                candidates[k].append(scored(spec.process, result, spec.seed, device))
-    for k, runs in candidates.items():
-        if out[k] is None and runs:
-            best = min(runs, key=lambda run: run.final_loss)
-            if len(runs) > 1:
-                best.restarts = {"final_losses": [run.final_loss for run in runs], "chosen": runs.index(best)}
-            out[k] = best
+        for k, result in zip(members, fits):
+            request = requests[k]
+            out[k] = (FloatingPointError(f"seed {request.seed}: {result.error}") if result.error is not None
+                      else scored(request.process, result, request.seed, device))
     return out
 
 
@@ -120,8 +99,7 @@ def _lam_error(lam_hat, target, perm) -> float:
 
 def _base_detail(run: Run) -> dict:
     return {"history": run.history, "lam_hat": run.lam_hat, "r2": metrics.r2(run.z, run.h),
-            "r2_per_latent": metrics.r2_per_latent(run.z, run.h).tolist(), "train_seconds": run.seconds,
-            "restarts": run.restarts}
+            "r2_per_latent": metrics.r2_per_latent(run.z, run.h).tolist(), "train_seconds": run.seconds}
 
 
 def aninfonce(process: GenerativeProcess, hard_beta: float = 0.0) -> AnInfoNCE:
@@ -156,23 +134,10 @@ def _outcome(case, claim, evidence, loss, family, group, criteria, params, detai
 SECOND_RUN = 7919
 
 
-#: initializations of every recovery run; the one with the lowest final training loss is scored
-RESTARTS = 2
-
-
 def two_initializations(process: GenerativeProcess, seed: int) -> list[Train]:
-    """AnInfoNCE on ``process`` from two initializations (seeds ``seed`` and ``seed + SECOND_RUN``): the runs of
-    a "not identified" control (``runs = yield two_initializations(…)``); the recovery is the one of lower
-    final training loss (:func:`by_training_loss`)."""
+    """AnInfoNCE on ``process`` from two initializations (seeds ``seed`` and ``seed + SECOND_RUN``): the main
+    run, and the second run of a "not identified" control (``run, second = yield two_initializations(…)``)."""
     return [Train(process, aninfonce(process), s) for s in (seed, seed + SECOND_RUN)]
-
-
-def by_training_loss(runs: list[Run]) -> tuple[Run, Run]:
-    """The two runs, the one with the lower final training loss first (a restart chosen without ground
-    truth), recorded on it."""
-    first, second = sorted(runs, key=lambda run: run.final_loss)
-    first.restarts = {"final_losses": [run.final_loss for run in runs], "chosen": runs.index(first)}
-    return first, second
 
 
 def _stronger_group_in_both_runs(first: Run, second: Run, seed: int, group: Indeterminacy) -> tuple[float, dict]:

@@ -15,7 +15,6 @@ from ..losses import InfoNCE
 from ..process import GenerativeProcess
 from .records import Criterion, Outcome, thresholds
 from .runs import (
-    RESTARTS,
     Train,
     _base_detail,
     _lam_error,
@@ -24,7 +23,6 @@ from .runs import (
     _score,
     _stronger_group_in_both_runs,
     aninfonce,
-    by_training_loss,
     infonce,
     two_initializations,
 )
@@ -46,7 +44,7 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     params = {"lam": list(lam), "seed": seed}
     out = []
     start = time.perf_counter()
-    requests = [Train(process, (loss or aninfonce)(process), seed, normalize, restarts=RESTARTS)]
+    requests = [Train(process, (loss or aninfonce)(process), seed, normalize)]
     if loss is None:
         requests.append(Train(process, infonce(process), seed))
     runs = yield requests  # trained together (with other cases' runs, by the runner)
@@ -78,7 +76,7 @@ def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume) -
     group = predicted_group(lam)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run, second = by_training_loss((yield two_initializations(process, seed)))  # trained together
+    run, second = yield two_initializations(process, seed)  # trained together
     score, perm, detail = _score(run, group)
     recovery = _outcome(f"{claim}.recovery", claim, "recovery", "AnInfoNCE", family, group.name, [
         Criterion("score", score, ">=", th[f"{claim}.recovery.score"]),
@@ -111,7 +109,7 @@ def case_c3(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     # InfoNCE learns its temperature from a soft start: at a fixed τ = 1/(2κ) (down to 0.05 here) small
     # encoders fold a latent — 8 of 20 runs in the first calibration, orthogonal score 0.67–0.89; see
     # benchmarks/infonce_temperature.py. Same claim, group and metrics: it borrows C3's thresholds.
-    run = yield Train(process, InfoNCE.learned(), seed, restarts=RESTARTS)
+    run = yield Train(process, InfoNCE.learned(), seed)
     score, _, detail = _score(run, group)
     kappa_error = abs(run.loss.concentration - lam[0]) / lam[0]
     out.append(_outcome("C3.infonce-recovery", "C3", "recovery", "InfoNCE (learned τ)", "isotropic", group.name, [
@@ -133,8 +131,7 @@ def case_c4(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     out = []
     kinds = (("recovery", "AnInfoNCE", aninfonce), ("control", "InfoNCE (learned τ)", infonce))
     start = time.perf_counter()
-    runs = yield [Train(process, make(process), seed, restarts=RESTARTS if evidence == "recovery" else 1)
-                  for evidence, _, make in kinds]
+    runs = yield [Train(process, make(process), seed) for _, _, make in kinds]
     for (evidence, name, _), run in zip(kinds, runs):
         r2 = metrics.r2_per_latent(run.z, run.h)
         out.append(_outcome(f"C4.{evidence}", "C4", evidence, name, "content-style", "linear (style latents)", [
@@ -150,7 +147,7 @@ def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     process = _process(assume, lam=lam, seed=seed)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run = yield Train(process, aninfonce(process), seed, normalize=False, restarts=RESTARTS)
+    run = yield Train(process, aninfonce(process), seed, normalize=False)
     detail = _base_detail(run)
     recovery = _outcome("C5.recovery", "C5", "recovery", "AnInfoNCE (unnormalized)", "distinct", "linear", [
         Criterion("linear_r2", detail["r2"], ">=", th["C5.recovery.linear_r2"])], params, detail, start)
