@@ -17,7 +17,7 @@ from .results import ResultsFile, write_atomic
 #: what a passed piece of evidence is called in the summary table
 EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "optimum": "stationary at the optimum",
                   "recovery": "recovered", "control": "control failed as predicted",
-                  "fairness": "control fair (kept every latent)",
+                  "fairness": "control fair (kept the latents)",
                   "reported": "reported (not asserted)"}
 
 
