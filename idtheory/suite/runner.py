@@ -97,10 +97,6 @@ def run_case(name: str, example, seed: int, device: str = "cpu", th: dict | None
     return run_cases([(name, example, seed)], device, th, assume)[0]
 
 
-def _run_chunk(jobs: list[tuple], device: str, th: dict | None, assume: dict | None) -> list[list[Outcome]]:
-    return run_cases(jobs, device, th, assume)
-
-
 def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: int = 1, th: dict | None = None,
              on_done: Callable[[tuple, list[Outcome]], None] | None = None,
              assume: dict | None = None, executor=None, batch: int = 8) -> list[Outcome]:
@@ -123,5 +119,5 @@ def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: 
             if on_done is not None:
                 on_done(job[:3], job_outcomes)
 
-    executor.run(_run_chunk, [(chunk, device, th, assume) for chunk in chunks], done)
+    executor.run(run_cases, [(chunk, device, th, assume) for chunk in chunks], done)
     return outcomes
