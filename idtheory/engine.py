@@ -15,7 +15,11 @@ are read every ``eval_every`` steps.
 from __future__ import annotations
 
 import copy
+import ctypes
+import ctypes.util
+import functools
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +37,26 @@ from .plugins import loss_value
 from .process import GenerativeProcess
 
 LEAKY_SLOPE = 0.01  # nn.LeakyReLU's default, as in Encoder
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Let glibc keep freed memory for reuse instead of handing it back to the system (Linux only).
+
+    A training step allocates and frees the same MB-sized tensors (the K × B × B logits) thousands of
+    times; by default glibc serves large ones with fresh mmap pages and trims freed heap, so every step
+    pays for new pages again (measured, K = 32, d = 4, one thread: a step 61 → 40 ms, and the loss with
+    both-view negatives 126 → 57 ms). Numbers are unchanged; the process keeps its peak heap. Returns
+    whether the setting was applied."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to tune
+        return False
+    m_trim_threshold, m_mmap_max = -1, -4
+    return bool(mallopt(m_mmap_max, 0)) and bool(mallopt(m_trim_threshold, 1024**3))
 
 
 @dataclass
@@ -249,6 +273,7 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
     budget = resolve_budget(budget)
     dev = _arguments.device(device)
     check_batch(specs)
+    keep_freed_memory()
     dim, families = specs[0].process.dim, len(specs[0].process.spectra)
     hard = specs[0].process.hard_negative_beta is not None
     latents = bool(getattr(specs[0].loss, "takes_latents", False))  # the CLLoss signature (idtheory.plugins)

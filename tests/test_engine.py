@@ -1,11 +1,14 @@
 """The batched engine: a run gives the same numbers alone or in a batch; bad batches are refused; a loss
 that cannot be vmapped runs one run at a time, and says so."""
 
+import traceback
+
 import pytest
 import torch
 from typer.testing import CliRunner
 
 from idtheory import AnInfoNCE, GenerativeProcess, InfoNCE
+from idtheory.losses import LpAnInfoNCE
 from idtheory.budget import Budget
 from idtheory.cli import app
 from idtheory.engine import RunSpec, fit_groups, fit_many
@@ -95,3 +98,50 @@ def test_seed_ranges(text, seeds):
 def test_bad_seed_ranges_are_refused(text):
     with pytest.raises(ValueError, match="seeds"):
         parse_seeds(text)
+
+
+class HostReads(torch.utils._python_dispatch.TorchDispatchMode):
+    """Counts the ops that make a GPU wait for the host, by torch.cuda.set_sync_debug_mode's rule: a
+    tensor value read into Python (``item``, ``bool``, ``float``: ``_local_scalar_dense``) and an output
+    whose shape depends on values (``nonzero``: boolean indexing). Adam's step counters are exempt: a
+    non-capturable torch optimizer keeps them on the host even when training on CUDA (no device read)."""
+
+    READS = {torch.ops.aten._local_scalar_dense.default, torch.ops.aten.nonzero.default,
+             torch.ops.aten.masked_select.default}
+    MASKED = {torch.ops.aten.index.Tensor, torch.ops.aten.index_put.default, torch.ops.aten.index_put_.default}
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        masked = func in self.MASKED and any(i is not None and i.dtype in (torch.bool, torch.uint8) for i in args[1])
+        if func in self.READS or masked:
+            self.count += not any("torch/optim/" in frame.filename for frame in traceback.extract_stack())
+        return func(*args, **(kwargs or {}))
+
+
+def _host_reads(specs, steps):
+    budget = Budget(steps=steps, batch=32, hidden=8, depth=2, eval_every=steps, eval_samples=64)
+    with HostReads() as reads:
+        fit_many(specs, budget)
+    return reads.count
+
+
+def test_the_training_loop_reads_nothing_back_between_evaluations(monkeypatch):
+    """Setup and the one evaluation cost the same whatever the length, so the difference of two lengths
+    is the loop's own reads. The exact sampler's rejection rounds are its only reads (each round asks
+    which rows are left): stood in for by a read-free draw, the loop must read nothing."""
+    from idtheory import conditionals
+
+    def lp_specs():
+        process = GenerativeProcess(lam=(1.0, 2.0, 4.0), conditional="laplace", space="euclidean", seed=0)
+        return [RunSpec(process, LpAnInfoNCE(3), seed) for seed in (0, 1)]
+
+    assert _host_reads(lp_specs(), 12) - _host_reads(lp_specs(), 6) == 0
+    sphere = lambda: _specs([(2.0, 3.0, 5.0), (1.0, 2.0, 4.0)])  # noqa: E731
+    assert _host_reads(sphere(), 12) > _host_reads(sphere(), 6)  # the rejection rounds, counted
+    monkeypatch.setattr(conditionals, "fisher_bingham_many",
+                        lambda z, lam, parts: torch.nn.functional.normalize(z + 0.1 / lam.sqrt(), dim=1))
+    monkeypatch.setattr("idtheory.engine.fisher_bingham_many", conditionals.fisher_bingham_many)
+    assert _host_reads(sphere(), 12) - _host_reads(sphere(), 6) == 0
