@@ -8,10 +8,10 @@ import torch
 from typer.testing import CliRunner
 
 from idtheory import AnInfoNCE, GenerativeProcess, InfoNCE
-from idtheory.losses import LpAnInfoNCE
 from idtheory.budget import Budget
 from idtheory.cli import app
 from idtheory.engine import RunSpec, fit_groups, fit_many
+from idtheory.losses import LpAnInfoNCE
 from idtheory.reproduce import parse_seeds
 
 SMALL = Budget(steps=120, batch=64, hidden=16, depth=2, eval_every=60, eval_samples=512)
