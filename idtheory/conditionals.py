@@ -18,13 +18,14 @@ import torch
 _MAX_ROUNDS = 10_000
 
 
-def _acg_beta(lam: torch.Tensor, u: torch.Tensor, iters: int = 8) -> torch.Tensor:
+def _acg_beta(lam: torch.Tensor, u: torch.Tensor, iters: int = 5) -> torch.Tensor:
     """Solve F(β) = tr((βI + 2A)⁻¹) - 1 = 0 for β ∈ [1, d], row-wise, where A = diag(λ) - uuᵀ is PSD
     with a null vector.
 
     In A's eigenvalues this is Kent et al.'s Σ 1/(β + 2a_i) = 1; Sherman–Morrison gives the trace and
     its derivative in O(d). F is convex and decreasing with F(1) ≥ 0, so Newton from β = 1 climbs
     monotonically to the root. The envelope is valid for any β > 0; the root only makes it tightest.
+    Five steps reach float precision (measured for d = 3–10, λ from 0.1 to 100; four for d ≤ 4).
     """
     beta = torch.ones(u.shape[0], dtype=u.dtype, device=u.device)
     for _ in range(iters):
@@ -74,10 +75,9 @@ def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts: list[tuple[to
     # Proposals are held coordinate-major, (d, rows, proposals): a sum over coordinates is then d - 1
     # adds of contiguous slabs, and x = y/|y| is never formed for the proposals that are rejected
     # (with b = √q u, bᵀx = √q uᵀx, and xᵀAx = (yᵀΛy)/|y|² - (uᵀx)²).
-    scale_t, v_hat_t, u_t, lam_t = (t.T.contiguous() for t in (d_inv_sqrt, v_hat, u, lam64))
-    shift_t = (gamma[:, None] * v_hat * d_inv_sqrt).T.contiguous()
-    sqrt_q = q.sqrt()
-
+    # Per-row parameters packed so that a round gathers its rows with one index per pack.
+    vectors = torch.cat([d_inv_sqrt, v_hat, gamma[:, None] * v_hat * d_inv_sqrt, u, lam64], 1).T.contiguous()
+    scalars = torch.stack([q, q.sqrt(), beta, log_m])
     out = torch.empty_like(z)
     bounds = list(itertools.accumulate((rows for _, rows in parts), initial=0))
     pending = [torch.arange(lo, hi, device=z.device) for lo, hi in zip(bounds, bounds[1:])]
@@ -91,14 +91,14 @@ def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts: list[tuple[to
         rows = torch.cat([r for _, r in active]) if len(active) > 1 else active[0][1]
         eps = [torch.randn(d, r.numel(), per_row, generator=g, device=z.device, dtype=dtype) for g, r in active]
         eps = torch.cat(eps, 1) if len(eps) > 1 else eps[0]
-        y = eps * scale_t[:, rows, None] + (eps * v_hat_t[:, rows, None]).sum(0) * shift_t[:, rows, None]
+        scale, v_hat_r, shift, u_r, lam_r = vectors[:, rows, None].split(d)
+        q_r, sqrt_q, beta_r, log_m_r = scalars[:, rows, None]
+        y = eps * scale + (eps * v_hat_r).sum(0) * shift
         y_sq = y * y
         inv_norm_sq = 1 / y_sq.sum(0)
-        ux = (y * u_t[:, rows, None]).sum(0) * inv_norm_sq.sqrt()
-        w = (y_sq * lam_t[:, rows, None]).sum(0) * inv_norm_sq - ux * ux  # xᵀAx
-        qp = q[rows, None]
-        log_accept = (-w + d / 2 * torch.log1p(2 * w / beta[rows, None]) - log_m[rows, None]
-                      - (sqrt_q[rows, None] * ux - qp) ** 2 / qp)
+        ux = (y * u_r).sum(0) * inv_norm_sq.sqrt()
+        w = (y_sq * lam_r).sum(0) * inv_norm_sq - ux * ux  # xᵀAx
+        log_accept = (-w + d / 2 * torch.log1p(2 * w / beta_r) - log_m_r - (sqrt_q * ux - q_r) ** 2 / q_r)
         uniform = [torch.rand(r.numel(), per_row, generator=g, device=z.device, dtype=dtype) for g, r in active]
         accept = (torch.cat(uniform) if len(uniform) > 1 else uniform[0]).log() < log_accept
         got = accept.any(dim=1)
