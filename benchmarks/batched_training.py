@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from idtheory import AnInfoNCE, GenerativeProcess, suite
+from idtheory.budget import resolve_budget
 from idtheory.claims import predicted_group
 from idtheory.engine import RunSpec, fit_groups
 from idtheory.executors import LocalExecutor
@@ -34,8 +35,7 @@ def train(mode: str, examples: list, steps: int | None) -> list[tuple]:
     specs = [RunSpec(GenerativeProcess(lam=lam, seed=seed), AnInfoNCE(len(lam)), seed) for lam, seed in examples]
 
     def budget(dim):
-        b = suite.check_budget(dim)
-        return b if steps is None else type(b)(**{**b.__dict__, "steps": steps})
+        return resolve_budget(suite.check_budget(dim), steps)
 
     if mode == "alone":
         fits = [fit(s.process, s.loss, budget(s.process.dim), s.seed) for s in specs]

@@ -132,8 +132,6 @@ def test_the_training_loop_reads_nothing_back_between_evaluations(monkeypatch):
     """Setup and the one evaluation cost the same whatever the length, so the difference of two lengths
     is the loop's own reads. The exact sampler's rejection rounds are its only reads (each round asks
     which rows are left): stood in for by a read-free draw, the loop must read nothing."""
-    from idtheory import conditionals
-
     def lp_specs():
         process = GenerativeProcess(lam=(1.0, 2.0, 4.0), conditional="laplace", space="euclidean", seed=0)
         return [RunSpec(process, LpAnInfoNCE(3), seed) for seed in (0, 1)]
@@ -141,7 +139,6 @@ def test_the_training_loop_reads_nothing_back_between_evaluations(monkeypatch):
     assert _host_reads(lp_specs(), 12) - _host_reads(lp_specs(), 6) == 0
     sphere = lambda: _specs([(2.0, 3.0, 5.0), (1.0, 2.0, 4.0)])  # noqa: E731
     assert _host_reads(sphere(), 12) > _host_reads(sphere(), 6)  # the rejection rounds, counted
-    monkeypatch.setattr(conditionals, "fisher_bingham_many",
+    monkeypatch.setattr("idtheory.engine.fisher_bingham_many",
                         lambda z, lam, parts: torch.nn.functional.normalize(z + 0.1 / lam.sqrt(), dim=1))
-    monkeypatch.setattr("idtheory.engine.fisher_bingham_many", conditionals.fisher_bingham_many)
     assert _host_reads(sphere(), 12) - _host_reads(sphere(), 6) == 0
