@@ -15,9 +15,12 @@ either engine.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,11 +82,44 @@ class LocalExecutor:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         ctx = multiprocessing.get_context("spawn")  # no forked torch thread pools
-        with ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=prepare_worker) as pool:
+        with ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=prepare_worker) as pool, \
+                _sigterm_raises():
             futures = {pool.submit(fn, *job): job for job in jobs}
-            for future in as_completed(futures):
-                done(futures[future], future.result())
+            try:
+                for future in as_completed(futures):
+                    done(futures[future], future.result())
+            except BaseException:
+                _stop_workers(pool)  # else shutting the pool down waits for the jobs it is running
+                raise
         return results
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler) reaches only this process, not its workers as Ctrl-C
+    does: turn it into SystemExit so the pool's workers are stopped instead of left running their jobs."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_workers(pool) -> None:
+    terminate = getattr(pool, "terminate_workers", None)  # Python ≥ 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # before shutdown forgets them
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _reachable(host: str, port: int) -> None:

@@ -1,8 +1,12 @@
 """The executors of check, validate and calibrate: local processes and Ray give the same records."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +24,51 @@ def test_local_executor_streams_every_result_to_on_done(workers):
     results = LocalExecutor(workers).run(_square, [(k,) for k in range(5)], lambda job, r: seen.append((job, r)))
     assert sorted(results) == [0, 1, 4, 9, 16]
     assert sorted(seen) == [((k,), k * k) for k in range(5)]
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited while we looked
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the workers through /proc")
+def test_sigterm_stops_the_local_workers_too():
+    """`kill` or `timeout` signal only the parent; its workers must not go on training for an hour."""
+    script = "import time; from idtheory.executors import LocalExecutor; LocalExecutor(2).run(time.sleep, [(60,)] * 4)"
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.0)  # the workers have taken their first jobs
+        workers = _children(parent.pid)
+        assert len(workers) >= 2, f"the pool did not start: children {workers}"
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=20) == 128 + signal.SIGTERM
+        deadline = time.monotonic() + 10
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+    finally:
+        parent.kill()
+        for w in _children(parent.pid):
+            os.kill(w, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("spec, workers, message", [
