@@ -1,6 +1,7 @@
 """Summarize measured identifiability profiles (results files of `idtheory validate --json`) per loss and
 family: how many runs recovered exactly the theory's group, a stronger one, a weaker one; how many
-examples (two initializations each) agreed on the theory's group; how many runs had not settled.
+examples (two initializations each) agreed on the theory's group; how many runs had not settled, and how
+many weaker runs validate took for settled (the ones that would make a verdict wrongly weaker).
 
     python benchmarks/validate_profiles.py benchmarks/results/validate/thorough-*.json \
         --out benchmarks/results/validate/summary.md
@@ -31,7 +32,8 @@ def summarize(path: Path) -> list[str]:
         ok = [r for r in runs if not r["error"]]
         theory = sum(r["matches_theory"] for r in ok)
         stronger = sum(_kind(r["strongest"]) < _kind(r["predicted"]) for r in ok)
-        weaker = sum(_kind(r["strongest"]) > _kind(r["predicted"]) for r in ok)
+        weaker = [r for r in ok if _kind(r["strongest"]) > _kind(r["predicted"])]
+        weaker_settled = sum(r["settled"] is not False for r in weaker)
         pairs: dict[int, list[dict]] = defaultdict(list)
         for r in ok:
             pairs[r["example"]].append(r)
@@ -40,7 +42,7 @@ def summarize(path: Path) -> list[str]:
         unsettled = sum(r["settled"] is False for r in ok)
         verdict = payload["summary"].get(family, {}).get("verdict", "")
         rows.append(f"| {head['loss'].split('/')[-1]} | {family} | {len(runs)} | {theory}/{len(ok)} "
-                    f"({theory / max(len(ok), 1):.0%}) | {stronger} | {weaker} | {agree}/{len(pairs)} | "
+                    f"({theory / max(len(ok), 1):.0%}) | {stronger} | {len(weaker)} ({weaker_settled}) | {agree}/{len(pairs)} | "
                     f"{pair_stronger} | {unsettled} | {len(runs) - len(ok)} | {verdict} |")
     return rows
 
@@ -50,7 +52,7 @@ def main() -> None:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    lines = ["| loss | family | runs | runs with exactly the theory's group | stronger | weaker | examples: both "
+    lines = ["| loss | family | runs | runs with exactly the theory's group | stronger | weaker (of them taken as settled) | examples: both "
              "initializations the theory's group | examples: both stronger | not settled | errors | verdict "
              "(every run) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in args.files:

@@ -208,12 +208,12 @@ def profile_markdown(header: dict, summary_rows: dict, records: list[dict]) -> s
         lines.append(f"| {family} | {row['predicted']} | {row['verdict']} | {row['theory_runs']}/{ok} | "
                      f"{row['stronger_runs']} | {row['not_settled']} | {row['errors']} |")
     lines += ["", "| family | example | seed | theory (AnInfoNCE) | strongest recovered | scores (worst latent) | "
-              "Λ̂ error | Λ̂ drift | invariant under | error |", "|---|---|---|---|---|---|---|---|---|---|"]
+              "Λ̂ error | Λ̂ gap | invariant under | error |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         scores = ", ".join(f"{k} {v:.3f}" for k, v in r["scores"].items() if v is not None)
         invariant = ", ".join(k for k, v in r["symmetry"].items() if v is not None and v < 1e-5)
         error = "" if r["lam_error"] is None else f"{r['lam_error']:.1%}"
-        drift = (r.get("convergence") or {}).get("lam_drift")
+        gap = (r.get("convergence") or {}).get("lam_gap")
         lines.append(f"| {r['family']} | {r['lam']} | {r['seed']} | {r['predicted']} | {r['strongest']} | {scores} | "
-                     f"{error} | {'' if drift is None else f'{drift:.3f}'} | {invariant} | {r['error'] or ''} |")
+                     f"{error} | {'' if gap is None else f'{gap:.3f}'} | {invariant} | {r['error'] or ''} |")
     return "\n".join(lines) + "\n"

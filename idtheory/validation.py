@@ -9,8 +9,9 @@ processes, each from :data:`INITS` initializations — together in the batched e
 * the **strongest group** under which recovery passes for every latent (the worst latent's score),
   judged with the suite's calibrated thresholds: signed permutation (C1's) ⊂ the tie blocks of the
   theory's prediction (C2's) ⊂ orthogonal up to one scale (C3's) ⊂ linear (C5's linear R²) — or none;
-* whether training **settled**: the drift of Λ̂ (and the change of the loss) over the last third of
-  training, against :data:`SETTLED` (see :func:`convergence`); a run that had not settled proves nothing;
+* whether training **settled**: whether Λ̂ is where the loss wants it for the final encoder (:func:`lam_gap`)
+  and the loss changed little over the last third of training, against :data:`SETTLED`; a run that had not
+  settled proves nothing;
 * the **measured symmetry** of the trained loss under rotations, sign flips, permutations, translations;
 * a learned Λ̂ matched to the family's target (Λ; Λ − β/2 with hard negatives; each family's Λ_k), if any;
 * an error record instead, if the loss raised, returned NaN or the wrong shape — the others go on.
@@ -25,6 +26,8 @@ normalizer, say) fails it.
 
 from __future__ import annotations
 
+import copy
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -47,9 +50,10 @@ from .suite.runs import SECOND_RUN, Run, check_budget, scored
 INITS = 2
 #: examples per family under each profile (runs = examples × INITS)
 EXAMPLES = {"quick": 4, "ci": 2, "dev": 2, "thorough": 20}
-#: a run has settled when, over the last third of its steps, max |Δ ln λ̂_i| and the relative change of
-#: its loss stay below these thresholds (thresholds.json; calibrated by benchmarks/validate_convergence.py)
-SETTLED = {"lam_drift": "validate.settled.lam_drift", "loss_change": "validate.settled.loss_change"}
+#: a run has settled when its Λ̂ is where the loss wants it for the final encoder (|ln Λ̂* - ln Λ̂| with Λ̂*
+#: re-fitted on held-out pairs, :func:`lam_gap`) and its loss changed little over the last third of its steps
+#: (thresholds.json; calibrated by benchmarks/validate_convergence.py)
+SETTLED = {"lam_gap": "validate.settled.lam_gap", "loss_change": "validate.settled.loss_change"}
 #: the largest dimension the recovery thresholds were calibrated at
 CALIBRATED_MAX_DIM = 4
 
@@ -201,8 +205,8 @@ def measured_symmetry(loss: torch.nn.Module, h: np.ndarray, hp: np.ndarray, seed
 
 def convergence(history: list[dict], steps: int) -> dict:
     """How much a run still moved over the last third of its steps (no ground truth involved): the largest
-    |Δ ln λ̂_i| (if the loss has a Λ̂) and the relative change of its mean training loss, between the last
-    evaluation at or before 2/3 of the steps and the end."""
+    |Δ ln λ̂_i| (if the loss has a Λ̂; reported) and the relative change of its mean training loss (judged),
+    between the last evaluation at or before 2/3 of the steps and the end."""
     if len(history) < 2:
         return {"lam_drift": None, "loss_change": None, "from_step": None}
     reference = max((r for r in history if r["step"] <= 2 * steps / 3), key=lambda r: r["step"], default=history[0])
@@ -213,6 +217,43 @@ def convergence(history: list[dict], steps: int) -> dict:
                              - np.log(np.asarray(reference["lam_hat"], dtype=float))).max())
     change = abs(last["loss"] - reference["loss"]) / max(abs(last["loss"]), 1e-6)
     return {"lam_drift": drift, "loss_change": float(change), "from_step": reference["step"]}
+
+
+def lam_gap(loss: torch.nn.Module, h: np.ndarray, h_positive: np.ndarray, batch: int) -> float | None:
+    """max_i |ln Λ̂*_i - ln Λ̂_i|: how far the trained Λ̂ is from the Λ̂* that minimizes the loss for the final
+    encoder — the mean loss over batches of ``batch`` held-out pairs (h, h_positive), fitted by L-BFGS over the
+    loss's own parameters (any parametrization: exp, softplus, a temperature). No ground truth involved.
+
+    A run whose Λ̂ trails its encoder (a slow parametrization, too few steps) has a large gap even when Λ̂
+    no longer moves much; a settled run's gap is the refit's noise. inf when the refit runs away (for this
+    encoder the loss wants some Λ̂_i at 0 or ∞: far from settled); None for a loss without a trainable Λ̂."""
+    lam = getattr(loss, "lam_hat", None)
+    if lam is None:
+        return None
+    trial = copy.deepcopy(loss)
+    params = [p for p in trial.parameters() if p.requires_grad]
+    if not params:
+        return None
+    dim = h.shape[1]
+    n = len(h) // batch * batch
+    anchors = torch.as_tensor(h[:n], dtype=torch.float32).reshape(-1, batch, dim)
+    positives = torch.as_tensor(h_positive[:n], dtype=torch.float32).reshape(-1, batch, dim)
+    opt = torch.optim.LBFGS(params, lr=1, max_iter=200, tolerance_grad=1e-9, tolerance_change=1e-12,
+                            line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        value = torch.stack([call_loss(trial, a, p) for a, p in zip(anchors, positives)]).mean()
+        value.backward()
+        return value
+
+    try:
+        opt.step(closure)
+    except (RuntimeError, ValueError):  # the refit ran away (overflow in the line search)
+        return math.inf
+    with torch.no_grad():
+        gap = (torch.as_tensor(trial.lam_hat).double().log() - torch.as_tensor(lam).double().log()).abs().max()
+    return float(gap) if torch.isfinite(gap) else math.inf
 
 
 def settled(conv: dict, th: dict) -> bool | None:
@@ -305,8 +346,11 @@ def profile_runs(plugin: LossPlugin, items: list[RunItem], device: str = "cpu", 
                 run = scored(spec.process, fit, spec.seed, device)
                 score_run(record, family(item.family), item.example, run, th)
                 record.convergence = convergence(fit.history, budget.steps)
+                pairs = plugin.traits.families == 1 and not plugin.traits.takes_latents
+                if pairs and family(item.family).setting != "hard negatives":  # the loss takes (a, p) alone
+                    record.convergence["lam_gap"] = lam_gap(run.loss, run.h, run.h_positive, budget.batch)
                 record.settled = settled(record.convergence, th)
-                if plugin.traits.families == 1 and not plugin.traits.takes_latents:
+                if pairs:
                     record.symmetry = measured_symmetry(run.loss, run.h, run.h_positive, spec.seed)
             except Exception as err:  # noqa: BLE001
                 record.error = f"{type(err).__name__}: {err}"
@@ -509,10 +553,10 @@ def summarize(records: list[ProfileRecord]) -> dict[str, dict]:
         if not ok:
             row["verdict"] = "error"
         elif unsettled:
-            worst = max(unsettled, key=lambda r: r.convergence.get("lam_drift") or 0)
+            worst = max(unsettled, key=lambda r: r.convergence.get("lam_gap") or 0)
             row["verdict"] = "inconclusive — not converged"
-            row["hint"] = (f"{len(unsettled)}/{len(ok)} runs had not settled (largest Λ̂ drift "
-                           f"{_fmt(worst.convergence.get('lam_drift'))}, loss change "
+            row["hint"] = (f"{len(unsettled)}/{len(ok)} runs had not settled (largest Λ̂ gap to its optimum for "
+                           f"the final encoder {_fmt(worst.convergence.get('lam_gap'))} in ln Λ̂, loss change "
                            f"{_fmt(worst.convergence.get('loss_change'))} over the last third); train longer "
                            "with --steps")
         else:

@@ -1,6 +1,7 @@
 """idtheory validate: the optimum check on any loss, "inconclusive" for runs that had not settled, the
 families each loss fits, adapters for foreign loss conventions, exit codes and the pytest plugin."""
 
+import math
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from idtheory import suite
+from idtheory import GenerativeProcess, suite
 from idtheory.cli import app
 from idtheory.losses import AnInfoNCE
 from idtheory.plugins import resolve_loss
@@ -19,6 +20,7 @@ from idtheory.validation import (
     applicable_families,
     check_loss,
     convergence,
+    lam_gap,
     optimum_evidence,
     profile_family,
     set_lam_hat,
@@ -63,8 +65,22 @@ def test_a_correct_loss_that_has_not_settled_is_inconclusive_not_a_weaker_group(
     row = profile.families["distinct"]
     assert row["verdict"] == "inconclusive — not converged" and row["not_settled"] == 2, row
     assert "--steps" in row["hint"] and not profile.declared_holds
-    limit = suite.thresholds()["validate.settled.lam_drift"]
-    assert all(r.convergence["lam_drift"] > limit for r in profile.records), [r.convergence for r in profile.records]
+    limit = suite.thresholds()["validate.settled.lam_gap"]
+    assert all(r.convergence["lam_gap"] > limit for r in profile.records), [r.convergence for r in profile.records]
+
+
+@pytest.mark.parametrize("factor", [1.0, 1 / 3])
+def test_the_lam_gap_is_the_distance_to_the_loss_optimum_for_the_encoder(factor):
+    """At h = id the loss's optimum is Λ̂ = Λ (C1): the gap is ≈ 0 there and ≈ ln 3 from Λ/3, whatever the
+    parametrization of Λ̂ (here softplus)."""
+    lam = (2.0, 4.0, 8.0)
+    sampler = GenerativeProcess(lam=lam, seed=0).sampler("cpu", seed=1)
+    z = sampler.latents(8192)
+    zt = sampler.positives(z)[0]
+    loss = resolve_loss(f"{EXAMPLE_LOSS}:SoftplusAnInfoNCE").make(3)
+    set_lam_hat(loss, [factor * v for v in lam])
+    gap = lam_gap(loss, z.numpy(), zt.numpy(), 256)
+    assert gap == pytest.approx(-math.log(factor), abs=0.06)
 
 
 def test_convergence_reads_the_last_third_of_training():
@@ -92,6 +108,7 @@ def test_every_claims_setting_trains_and_is_scored(ref, family):
     records = profile_family(resolve_loss(ref), family, examples, steps=60)
     assert len(records) == 2 and not any(r.error for r in records), [r.error for r in records]
     assert all(r.lam_error is not None and r.predicted and r.convergence["lam_drift"] is not None for r in records)
+    assert all((r.convergence.get("lam_gap") is None) == (family == "hard-negatives") for r in records)
 
 
 def test_foreign_conventions_are_adapted():
