@@ -6,8 +6,9 @@ the two statistics validate judges (no ground truth in them): the gap between it
 minimizes the loss for its final encoder (idtheory.validation.lam_gap) and the relative change of its loss
 over the last third of training (idtheory.validation.convergence). Here, and only here, ground truth labels
 which runs had settled: those that recovered the theory's group (or a stronger one, by chance) with Λ̂
-within C1's Λ̂ threshold of its target. A correct loss need not settle in the budget (the softplus example's Λ̂ climbs at most ~lr per
-step, so it trails targets of 20–30), so runs that had not are left out, not fitted. A run counts as
+within C1's Λ̂ threshold of its target. A correct loss need not settle in the budget (the softplus
+example's Λ̂ climbs at most ~lr per step, so it trails targets of 20–30), so runs that had not are left
+out, not fitted. A run counts as
 settled when both statistics stay at or below
 
     1.5 × the largest value over the runs that had settled

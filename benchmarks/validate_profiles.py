@@ -42,7 +42,8 @@ def summarize(path: Path) -> list[str]:
         unsettled = sum(r["settled"] is False for r in ok)
         verdict = payload["summary"].get(family, {}).get("verdict", "")
         rows.append(f"| {head['loss'].split('/')[-1]} | {family} | {len(runs)} | {theory}/{len(ok)} "
-                    f"({theory / max(len(ok), 1):.0%}) | {stronger} | {len(weaker)} ({weaker_settled}) | {agree}/{len(pairs)} | "
+                    f"({theory / max(len(ok), 1):.0%}) | {stronger} | {len(weaker)} ({weaker_settled}) | "
+                    f"{agree}/{len(pairs)} | "
                     f"{pair_stronger} | {unsettled} | {len(runs) - len(ok)} | {verdict} |")
     return rows
 
@@ -52,7 +53,8 @@ def main() -> None:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    lines = ["| loss | family | runs | runs with exactly the theory's group | stronger | weaker (of them taken as settled) | examples: both "
+    lines = ["| loss | family | runs | runs with exactly the theory's group | stronger | weaker (of them taken as "
+             "settled) | examples: both "
              "initializations the theory's group | examples: both stronger | not settled | errors | verdict "
              "(every run) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in args.files:

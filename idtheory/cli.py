@@ -414,7 +414,13 @@ def calibrate(
         raise typer.Exit(INTERRUPTED) from None
     finally:
         close(runner)
-    command = f"idtheory calibrate --examples {examples}" + (f" --only {only}" if only else "")
+    # what was asked, as it would be typed again (the summary's header; the records hold the rest)
+    command = " ".join(["idtheory calibrate", f"--stream {stream}", f"--examples {examples}",
+                        *([f"--only {only}"] if only else []), f"--records {records}",
+                        *([f"--thresholds {thresholds}"] if thresholds else []),
+                        *([] if fit_thresholds else ["--no-fit"]), *(["--summarize-only"] if summarize_only else []),
+                        *([f"--max-dim {max_dim}"] if max_dim != 4 else []), *([f"--seed {seed}"] if seed != 1 else []),
+                        *([f"--summary {summary}"] if summary else [])])
     result = calibration.summarize(store, thresholds_path, Path(summary) if summary else None, examples, command,
                                    fit_thresholds)
     tables.print_calibration(console, result)

@@ -574,21 +574,22 @@ def _fmt(value) -> str:
 
 
 def declared_consistent(records: list[ProfileRecord], declared: str | None) -> bool | None:
-    """Whether the runs recover exactly what the loss declares: its group on distinct spectra (every run),
-    or with ``"theory"`` the theory's group on every family (every family's verdict). None: nothing
-    declared or no such run."""
+    """Whether the runs recover exactly what the loss declares: its group on distinct spectra — or, for a
+    loss on unnormalized outputs, on box latents (C8's setting, where the theory predicts the signed
+    permutation ties or not) — in every run, every run settled; or with ``"theory"`` the theory's group on
+    every family (every family's verdict). None: nothing declared or no such run."""
     if declared is None:
         return None
     if declared == THEORY:
         rows = summarize(records)
         return all(row["matches"] for row in rows.values()) if rows else None
-    distinct = [r for r in records if r.family == "distinct"]
-    if not distinct:
+    judged = [r for r in records if r.family in ("distinct", "box")]
+    if not judged:
         return None
-    if any(r.error or r.settled is False for r in distinct):
+    if any(r.error or r.settled is False for r in judged):
         return False
     kind = GroupKind.from_name(declared)
-    return all(_kind(r.strongest) is kind for r in distinct)
+    return all(_kind(r.strongest) is kind for r in judged)
 
 
 __all__ = ["EXAMPLES", "INITS", "LossProfile", "ProfileRecord", "ValidationFailure", "all_families",

@@ -85,3 +85,18 @@ def test_null_rates_say_how_often_a_random_element_of_the_larger_group_passes():
     assert {"C1.recovery.score", "C3.recovery.score"} <= set(rates)
     assert rates["C3.recovery.score"]["pass_rate_worst_latent"] == 0.0  # a condition-3 map is not orthogonal
     assert all(0 <= r["pass_rate_mean_score"] <= 1 and r["n"] == 40 for r in rates.values())
+
+
+def test_the_summary_header_says_how_to_run_the_same_command_again(tmp_path):
+    from typer.testing import CliRunner
+
+    from idtheory.cli import app
+
+    records, out = tmp_path / "records.jsonl", tmp_path / "summary"
+    records.write_text("")
+    result = CliRunner().invoke(app, ["calibrate", "--stream", "evaluation", "--examples", "7", "--records",
+                                      str(records), "--no-fit", "--summarize-only", "--summary", str(out)])
+    assert result.exit_code == 0, result.output
+    header = out.with_suffix(".md").read_text().splitlines()[2]
+    assert header == (f"`idtheory calibrate --stream evaluation --examples 7 --records {records} --no-fit "
+                      f"--summarize-only --summary {out}`")

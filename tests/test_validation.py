@@ -16,10 +16,12 @@ from idtheory.cli import app
 from idtheory.losses import AnInfoNCE
 from idtheory.plugins import resolve_loss
 from idtheory.validation import (
+    ProfileRecord,
     ValidationFailure,
     applicable_families,
     check_loss,
     convergence,
+    declared_consistent,
     lam_gap,
     optimum_evidence,
     profile_family,
@@ -83,6 +85,18 @@ def test_the_lam_gap_is_the_distance_to_the_loss_optimum_for_the_encoder(factor)
     assert gap == pytest.approx(-math.log(factor), abs=0.06)
 
 
+@pytest.mark.parametrize("family", ["distinct", "box"])
+def test_the_declared_group_is_judged_on_distinct_spectra_or_box_latents(family):
+    def run(strongest, settled=True):
+        return ProfileRecord("lp", family, [2.0, 3.0], 0, strongest=strongest, settled=settled)
+
+    assert declared_consistent([run("signed permutation")] * 2, "signed permutation") is True
+    assert declared_consistent([run("signed permutation"), run("orthogonal")], "signed permutation") is False
+    assert declared_consistent([run("signed permutation"), run("signed permutation", settled=False)],
+                               "signed permutation") is False  # a run that had not settled proves nothing
+    assert declared_consistent([ProfileRecord("lp", "tied", [2.0, 2.0], 0)], "signed permutation") is None
+
+
 def test_convergence_reads_the_last_third_of_training():
     history = [{"step": s, "loss": 3.0 - s / 2000, "lam_hat": [1.0 + s / 1000, 2.0]} for s in (500, 1000, 2000, 3000)]
     conv = convergence(history, 3000)
@@ -108,7 +122,8 @@ def test_every_claims_setting_trains_and_is_scored(ref, family):
     records = profile_family(resolve_loss(ref), family, examples, steps=60)
     assert len(records) == 2 and not any(r.error for r in records), [r.error for r in records]
     assert all(r.lam_error is not None and r.predicted and r.convergence["lam_drift"] is not None for r in records)
-    assert all((r.convergence.get("lam_gap") is None) == (family == "hard-negatives") for r in records)
+    # the Λ̂ gap refits a loss of (anchors, positives) alone: not one that takes negatives or several families
+    assert all((r.convergence.get("lam_gap") is None) == (family != "box") for r in records)
 
 
 def test_foreign_conventions_are_adapted():
