@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -95,6 +96,20 @@ def test_the_declared_group_is_judged_on_distinct_spectra_or_box_latents(family)
     assert declared_consistent([run("signed permutation"), run("signed permutation", settled=False)],
                                "signed permutation") is False  # a run that had not settled proves nothing
     assert declared_consistent([ProfileRecord("lp", "tied", [2.0, 2.0], 0)], "signed permutation") is None
+
+
+def test_on_box_latents_the_lam_error_divides_out_each_output_scale():
+    """C8: with h = 2z the loss's optimum is Λ̂ = Λ/2 (λ̂_i |s_i| = λ_i), which is no error."""
+    from idtheory.suite.runs import Run
+    from idtheory.validation import _lam_error, family
+
+    lam = (2.0, 3.0, 5.0)
+    z = np.random.default_rng(0).uniform(-1, 1, (2000, 3))
+    fam = family("box")
+    run = Run(z, 2 * z + 0.3, [v / 2 for v in lam], [], 0.0)
+    assert _lam_error(fam, lam, run.lam_hat, fam.predicted(lam), run) == pytest.approx(0.0, abs=1e-9)
+    run.lam_hat = list(lam)  # right on the sphere, twice too large here
+    assert _lam_error(fam, lam, run.lam_hat, fam.predicted(lam), run) == pytest.approx(1.0, abs=1e-9)
 
 
 def test_convergence_reads_the_last_third_of_training():
