@@ -42,8 +42,7 @@ FACTOR = 1.5
 
 def settled_by_truth(run: dict, lam_limit: float) -> bool:
     """Ground truth's label (calibration only): at least the theory's group, Λ̂ within C1's threshold."""
-    at_least = GroupKind.from_name(run["strongest"]) <= GroupKind.from_name(run["predicted"]) \
-        if run["strongest"] != "none" else False
+    at_least = GroupKind.from_name(run["strongest"]) <= GroupKind.from_name(run["predicted"])  # "none": never
     return at_least and run["lam_error"] is not None and run["lam_error"] <= lam_limit
 
 

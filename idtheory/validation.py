@@ -44,7 +44,7 @@ from .indeterminacy import GroupKind, Indeterminacy
 from .plugins import THEORY, LossPlugin, call_loss, resolve_loss
 from .process import GenerativeProcess
 from .registry import BUILTIN_FAMILIES
-from .suite.runs import SECOND_RUN, Run, _scaled_lam_error, check_budget, scored
+from .suite.runs import SECOND_RUN, Run, check_budget, scaled_lam_error, scored
 
 #: initializations per drawn example (the second is seeded ``seed + SECOND_RUN``)
 INITS = 2
@@ -271,7 +271,7 @@ def _lam_error(fam: Family, example, lam_hat, predicted: Indeterminacy, run: Run
         return None
     perm = predicted.matching(predicted.score(run.z, run.h))
     if fam.setting == "box":  # unnormalized outputs: h_i = s_i z_π(i) + c trades Λ̂ against the scale (C8)
-        return _scaled_lam_error(run, targets[0], perm, float(getattr(run.loss, "p", 1.0)))
+        return scaled_lam_error(run, targets[0], perm, float(getattr(run.loss, "p", 1.0)))
     return max(float(metrics.lam_recovery(t, row, perm).max()) for t, row in zip(targets, rows))
 
 

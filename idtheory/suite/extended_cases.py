@@ -15,10 +15,10 @@ from .runs import (
     _lam_error,
     _outcome,
     _process,
-    _scaled_lam_error,
     _score,
     _stronger_group_in_both_runs,
     aninfonce,
+    scaled_lam_error,
     two_initializations,
 )
 
@@ -118,7 +118,7 @@ def case_c8(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
         score, perm, detail = _score(run, group)
         criteria = [Criterion("score", score, ">=", th["C8.recovery.score"])]
         if evidence == "recovery":
-            criteria.append(Criterion("lam_error", _scaled_lam_error(run, lam, perm, p), "<=",
+            criteria.append(Criterion("lam_error", scaled_lam_error(run, lam, perm, p), "<=",
                                       th["C8.recovery.lam_error"]))
         out.append(_outcome(f"C8.{evidence}", "C8", evidence, f"LpAnInfoNCE (p = {p:g})", "box, Laplace",
                             group.name, criteria, params, _base_detail(run) | detail, start))
@@ -138,7 +138,7 @@ def case_c8_violation(lam, seed, device="cpu", th=None, assume=None) -> list[Out
     score, perm, detail = _score(run, group)
     return [_outcome("C8.violation", "C8", "reported", "LpAnInfoNCE (p = 1)", "R^d (normal marginal), Laplace",
                      group.name, [Criterion("score", score, ">=", th["C8.recovery.score"]),
-                                  Criterion("lam_error", _scaled_lam_error(run, lam, perm, 1.0), "<=",
+                                  Criterion("lam_error", scaled_lam_error(run, lam, perm, 1.0), "<=",
                                             th["C8.recovery.lam_error"])],
                      {"lam": list(lam), "seed": seed, "space": "euclidean", "conditional": "laplace"},
                      _base_detail(run) | detail, start)]

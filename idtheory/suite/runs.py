@@ -154,7 +154,7 @@ def _stronger_group_in_both_runs(first: Run, second: Run, seed: int, group: Inde
     return min(worst), {"worst_latent_scores": worst, "second_run_seed": seed + SECOND_RUN}
 
 
-def _scaled_lam_error(run: Run, lam, perm, p: float) -> float:
+def scaled_lam_error(run: Run, lam, perm, p: float) -> float:
     """C8: max relative error of λ̂_i |s_i|^p against λ_π(i), s_i the slope of output i on its latent."""
     slopes = np.array([np.polyfit(run.z[:, i], run.h[:, perm[i]], 1)[0] for i in range(len(lam))])
     scaled = np.asarray(run.lam_hat)[perm] * np.abs(slopes) ** p
