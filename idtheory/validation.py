@@ -17,7 +17,8 @@ processes, each from :data:`INITS` initializations — together in the batched e
 * an error record instead, if the loss raised, returned NaN or the wrong shape — the others go on.
 
 A family's **verdict** is the strongest group attained by *every* run (a stronger group than the theory's
-therefore needs all runs, from different initializations, to agree on it); "inconclusive — not
+therefore needs all runs, from different initializations, to agree on it, each beyond what a random element
+of the theory's group scores by chance, :func:`chance_score`); "inconclusive — not
 converged" when a run had not settled, whatever its scores. Before any training, the **optimum check**
 asks whether the theory's minimizer (h = id, Λ̂ = Λ) is a stationary point of the loss's expected value
 (:func:`optimum_evidence`): a loss whose optimum is elsewhere (the positive counted twice in its
@@ -27,6 +28,7 @@ normalizer, say) fails it.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import torch
 from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
 
 from . import _arguments, metrics, suite
 from .budget import resolve_budget
@@ -56,6 +59,10 @@ EXAMPLES = {"quick": 4, "ci": 2, "dev": 2, "thorough": 20}
 SETTLED = {"lam_gap": "validate.settled.lam_gap", "loss_change": "validate.settled.loss_change"}
 #: the largest dimension the recovery thresholds were calibrated at
 CALIBRATED_MAX_DIM = 4
+
+#: a run is credited a group stronger than the theory's only when its score beats what a random element of
+#: the theory's group reaches by chance with this probability (:func:`chance_score`)
+STRONGER_ALPHA = 1e-3
 
 #: the calibrated threshold that judges recovery up to each kind of group
 KIND_THRESHOLDS = {GroupKind.SIGNED_PERMUTATION: "C1.recovery.score", GroupKind.BLOCK_ORTHOGONAL: "C2.recovery.score",
@@ -275,8 +282,36 @@ def _lam_error(fam: Family, example, lam_hat, predicted: Indeterminacy, run: Run
     return max(float(metrics.lam_recovery(t, row, perm).max()) for t, row in zip(targets, rows))
 
 
+@functools.cache
+def chance_score(block_sizes: tuple[int, ...], alpha: float = STRONGER_ALPHA, draws: int = 20_000) -> float:
+    """The signed-permutation score (worst latent) that h = g z, with g a Haar-random element of the
+    block-orthogonal group with these block sizes, exceeds with probability ``alpha``.
+
+    A run of a family whose theory allows a rotation inside a block can land near the axes by chance (a
+    random rotation of a 3-block passes C1's threshold 12 % of the time, of a 2-block 56 %), so one run
+    that passes the signed-permutation threshold is no evidence of a stronger group; only a score beyond
+    this level is. Computed on population correlations: for latents uniform on the sphere (covariance ∝ I)
+    and orthogonal g, corr(z_i, h_j) = g_ji, so the score is min_i g²_{π(i) i} under the Hungarian matching
+    π of :func:`idtheory.metrics.block_recovery`. Deterministic (fixed seed)."""
+    gen = torch.Generator().manual_seed(0)
+    d = sum(block_sizes)
+    g = torch.zeros(draws, d, d, dtype=torch.float64)
+    start = 0
+    for k in block_sizes:
+        q, r = torch.linalg.qr(torch.randn(draws, k, k, generator=gen, dtype=torch.float64))
+        g[:, start:start + k, start:start + k] = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))[:, None, :]
+        start += k
+    energy = (g ** 2).transpose(1, 2).numpy()  # [latent i, output j] = g_ji²
+    worst = np.empty(draws)
+    for n, e in enumerate(energy):
+        rows, cols = linear_sum_assignment(-e)
+        worst[n] = e[rows, cols].min()
+    return float(np.quantile(worst, 1 - alpha))
+
+
 def score_run(record: ProfileRecord, fam: Family, example, run: Run, th: dict) -> None:
-    """Fill ``record`` with the strongest group recovered, its scores and the Λ̂ error."""
+    """Fill ``record`` with the strongest group recovered, its scores and the Λ̂ error. A group stronger
+    than the theory's must also beat chance (:func:`chance_score`, recorded as ``scores["chance level"]``)."""
     d = run.z.shape[1]
     predicted = fam.predicted(example)
     record.predicted = predicted.name
@@ -286,6 +321,9 @@ def score_run(record: ProfileRecord, fam: Family, example, run: Run, th: dict) -
     record.scores = {g.name: float(g.score(run.z, run.h).within.min()) for g in candidates}
     record.scores["linear_r2"] = float(metrics.r2_per_latent(run.z, run.h).min())
     passing = [g for g in candidates if record.scores[g.name] >= th[KIND_THRESHOLDS[g.kind]]]
+    if predicted.kind is not GroupKind.SIGNED_PERMUTATION:
+        chance = record.scores["chance level"] = chance_score(tuple(sorted(len(b) for b in predicted.blocks)))
+        passing = [g for g in passing if g.kind >= predicted.kind or record.scores[g.name] > chance]
     if passing:
         record.strongest = min(passing, key=lambda g: g.kind).name
     elif record.scores["linear_r2"] >= th[KIND_THRESHOLDS[GroupKind.LINEAR]]:
@@ -459,12 +497,20 @@ class LossProfile:
         return declared_consistent(self.records, self.declared)
 
     @property
+    def inconclusive(self) -> list[str]:
+        """Families with a run that had not settled: nothing was measured there."""
+        return [name for name, row in self.families.items() if row["not_settled"]]
+
+    @property
     def passed(self) -> bool:
-        """Every declared claim holds, the optimum check (where it applies) holds, and no run errored."""
-        return (self.errors == 0 and self.declared_holds is not False and self.optimum.get("holds") is not False)
+        """Every declared claim holds, the optimum check (where it applies) holds, no run errored and every
+        family was measured (a loss that declares nothing passes only when its runs settled)."""
+        return (self.errors == 0 and not self.inconclusive and self.declared_holds is not False
+                and self.optimum.get("holds") is not False)
 
     def failures(self) -> list[str]:
         out = [f"{r.family} (λ {r.lam}, seed {r.seed}): {r.error}" for r in self.records if r.error]
+        out += [f"{name}: inconclusive — {self.families[name]['hint']}" for name in self.inconclusive]
         if self.optimum.get("holds") is False:
             out.append(self.optimum.get("message") or self.optimum.get("error", "optimum check failed"))
         if self.declared_holds is False:
@@ -595,5 +641,5 @@ def declared_consistent(records: list[ProfileRecord], declared: str | None) -> b
 
 
 __all__ = ["EXAMPLES", "INITS", "LossProfile", "ProfileRecord", "ValidationFailure", "all_families",
-           "applicable_families", "check_loss", "declared_consistent", "family", "optimum_evidence",
+           "applicable_families", "check_loss", "chance_score", "declared_consistent", "family", "optimum_evidence",
            "profile_family", "summarize"]

@@ -17,6 +17,7 @@ from idtheory.cli import app
 from idtheory.losses import AnInfoNCE
 from idtheory.plugins import resolve_loss
 from idtheory.validation import (
+    LossProfile,
     ProfileRecord,
     ValidationFailure,
     applicable_families,
@@ -27,6 +28,7 @@ from idtheory.validation import (
     optimum_evidence,
     profile_family,
     set_lam_hat,
+    summarize,
 )
 
 runner = CliRunner()
@@ -70,6 +72,19 @@ def test_a_correct_loss_that_has_not_settled_is_inconclusive_not_a_weaker_group(
     assert "--steps" in row["hint"] and not profile.declared_holds
     limit = suite.thresholds()["validate.settled.lam_gap"]
     assert all(r.convergence["lam_gap"] > limit for r in profile.records), [r.convergence for r in profile.records]
+    assert not profile.passed and any("inconclusive" in f for f in profile.failures())
+
+
+def test_a_loss_that_declares_nothing_passes_only_when_every_family_was_measured():
+    def records(settled):
+        return [ProfileRecord("silent", "distinct", [2.0, 3.0, 5.0], seed, strongest="orthogonal", settled=settled,
+                              predicted="signed permutation") for seed in (0, 1)]
+
+    measured = LossProfile("silent", None, summarize(records(True)), records(True), {"holds": True})
+    assert measured.passed and measured.declared_holds is None
+    unsettled = LossProfile("silent", None, summarize(records(False)), records(False), {"holds": True})
+    assert not unsettled.passed and unsettled.inconclusive == ["distinct"]
+    assert "distinct: inconclusive" in unsettled.failures()[0] and "--steps" in unsettled.failures()[0]
 
 
 @pytest.mark.parametrize("factor", [1.0, 1 / 3])
@@ -110,6 +125,29 @@ def test_on_box_latents_the_lam_error_divides_out_each_output_scale():
     assert _lam_error(fam, lam, run.lam_hat, fam.predicted(lam), run) == pytest.approx(0.0, abs=1e-9)
     run.lam_hat = list(lam)  # right on the sphere, twice too large here
     assert _lam_error(fam, lam, run.lam_hat, fam.predicted(lam), run) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_a_group_stronger_than_the_theory_must_beat_chance():
+    """A rotation of isotropic latents that happens to lie near the axes passes C1's score threshold
+    (the worst latent's cos² 20° = 0.883 > 0.818) but is what a random rotation reaches 12 % of the time:
+    it is the theory's group (orthogonal), not a signed permutation; an exact signed permutation is."""
+    from idtheory.suite.runs import Run
+    from idtheory.validation import chance_score, family, score_run
+
+    th = suite.thresholds()
+    assert th["C1.recovery.score"] < chance_score((3,)) < 1  # 0.993 at α = 0.001
+    assert chance_score((2,)) > 0.9999 and chance_score((4,)) < chance_score((3,))  # a 2-block lands near the axes often
+    assert chance_score((3,), alpha=0.01) < chance_score((3,))
+    z = GenerativeProcess(lam=(3.0, 3.0, 3.0)).sampler("cpu", seed=0).latents(4000).numpy()
+    angle = math.radians(20)
+    rotation = np.array([[math.cos(angle), -math.sin(angle), 0], [math.sin(angle), math.cos(angle), 0], [0, 0, 1]])
+    fam = family("isotropic")
+    for h, expected in [(z @ rotation.T, "orthogonal"), (-z[:, [2, 0, 1]], "signed permutation")]:
+        record = ProfileRecord("aninfonce", "isotropic", [3.0] * 3, 0)
+        score_run(record, fam, (3.0, 3.0, 3.0), Run(z, h, [3.0] * 3, [], 0.0), th)
+        assert record.scores["signed permutation"] > th["C1.recovery.score"]
+        assert record.strongest == expected, record.scores
+        assert record.matches_theory is (expected == "orthogonal")
 
 
 def test_convergence_reads_the_last_third_of_training():
@@ -176,13 +214,15 @@ def test_a_loss_that_is_not_vmappable_runs_one_by_one_and_says_so():
 
 
 def test_exit_codes_and_raise_on_failure():
-    def plain(a, p):  # declares nothing, no Λ̂: passes when nothing errors
-        return ((a - p) ** 2).sum(1).mean()
-
-    result = runner.invoke(app, ["validate", "tests.test_validation:_plain", "--processes", "distinct",
+    # declares nothing, no Λ̂: passes when nothing errors and its runs settled (a constant loss settles)
+    result = runner.invoke(app, ["validate", "tests.test_validation:_flat", "--processes", "distinct",
                                  "--examples", "1", "--steps", "10", "--workers", "1"])
     assert result.exit_code == 0, result.output
-    assert check_loss(plain, families=["distinct"], examples=1, steps=10).passed
+    assert check_loss(_flat, families=["distinct"], examples=1, steps=10).passed
+    # 10 steps of a loss still falling: inconclusive, so nothing was measured
+    result = runner.invoke(app, ["validate", "tests.test_validation:_plain", "--processes", "distinct",
+                                 "--examples", "1", "--steps", "10", "--workers", "1"])
+    assert result.exit_code == 1 and "inconclusive" in result.output, result.output
 
     def boom(a, p):
         raise RuntimeError("boom")
@@ -196,6 +236,10 @@ def test_exit_codes_and_raise_on_failure():
 
 def _plain(a, p):
     return ((a - p) ** 2).sum(1).mean()
+
+
+def _flat(a, p):
+    return ((a - p) ** 2).sum(1).mean() * 0 + 1
 
 
 def _boom(a, p):
