@@ -136,7 +136,7 @@ def test_a_group_stronger_than_the_theory_must_beat_chance():
 
     th = suite.thresholds()
     assert th["C1.recovery.score"] < chance_score((3,)) < 1  # 0.993 at α = 0.001
-    assert chance_score((2,)) > 0.9999 and chance_score((4,)) < chance_score((3,))  # a 2-block lands near the axes often
+    assert chance_score((2,)) > 0.9999 and chance_score((4,)) < chance_score((3,))  # a 2-block: near the axes often
     assert chance_score((3,), alpha=0.01) < chance_score((3,))
     z = GenerativeProcess(lam=(3.0, 3.0, 3.0)).sampler("cpu", seed=0).latents(4000).numpy()
     angle = math.radians(20)
