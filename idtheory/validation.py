@@ -223,7 +223,7 @@ def convergence(history: list[dict], steps: int) -> dict:
         drift = float(np.abs(np.log(np.asarray(last["lam_hat"], dtype=float))
                              - np.log(np.asarray(reference["lam_hat"], dtype=float))).max())
     change = abs(last["loss"] - reference["loss"]) / max(abs(last["loss"]), 1e-6)
-    return {"lam_drift": drift, "loss_change": float(change), "from_step": reference["step"]}
+    return {"lam_drift": drift, "loss_change": float(change), "from_step": reference["step"], "steps": last["step"]}
 
 
 def lam_gap(loss: torch.nn.Module, h: np.ndarray, h_positive: np.ndarray, batch: int) -> float | None:
@@ -602,11 +602,12 @@ def summarize(records: list[ProfileRecord]) -> dict[str, dict]:
             row["verdict"] = "error"
         elif unsettled:
             worst = max(unsettled, key=lambda r: r.convergence.get("lam_gap") or 0)
+            trained = max(r.convergence.get("steps") or 0 for r in unsettled)
             row["verdict"] = "inconclusive — not converged"
             row["hint"] = (f"{len(unsettled)}/{len(ok)} runs had not settled (largest Λ̂ gap to its optimum for "
                            f"the final encoder {_fmt(worst.convergence.get('lam_gap'))} in ln Λ̂, loss change "
                            f"{_fmt(worst.convergence.get('loss_change'))} over the last third); train longer "
-                           "with --steps")
+                           + (f"(e.g. --steps {2 * trained})" if trained else "with --steps"))
         else:
             weakest = max(ok, key=lambda r: _kind(r.strongest))
             row["verdict"] = weakest.strongest if _kind(weakest.strongest) is not GroupKind.BLOCK_ORTHOGONAL \

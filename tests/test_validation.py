@@ -69,7 +69,7 @@ def test_a_correct_loss_that_has_not_settled_is_inconclusive_not_a_weaker_group(
     profile = check_loss(_Slow, families=["distinct"], examples=1, steps=900, optimum=False)
     row = profile.families["distinct"]
     assert row["verdict"] == "inconclusive — not converged" and row["not_settled"] == 2, row
-    assert "--steps" in row["hint"] and not profile.declared_holds
+    assert "--steps 1800" in row["hint"] and not profile.declared_holds
     limit = suite.thresholds()["validate.settled.lam_gap"]
     assert all(r.convergence["lam_gap"] > limit for r in profile.records), [r.convergence for r in profile.records]
     assert not profile.passed and any("inconclusive" in f for f in profile.failures())
@@ -153,7 +153,8 @@ def test_a_group_stronger_than_the_theory_must_beat_chance():
 def test_convergence_reads_the_last_third_of_training():
     history = [{"step": s, "loss": 3.0 - s / 2000, "lam_hat": [1.0 + s / 1000, 2.0]} for s in (500, 1000, 2000, 3000)]
     conv = convergence(history, 3000)
-    assert conv["from_step"] == 2000 and conv["lam_drift"] == pytest.approx(float(torch.tensor(4 / 3).log()))
+    assert conv["from_step"] == 2000 and conv["steps"] == 3000
+    assert conv["lam_drift"] == pytest.approx(float(torch.tensor(4 / 3).log()))
     assert conv["loss_change"] == pytest.approx(0.5 / 1.5)
     assert convergence(history[:1], 3000)["lam_drift"] is None
 
