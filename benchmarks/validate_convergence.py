@@ -1,7 +1,9 @@
 """Calibrate validate's convergence diagnostic: when has a run settled?
 
 Trains correct losses (the built-in AnInfoNCE and examples/my_loss.py:SoftplusAnInfoNCE) on every sphere
-family, examples from the **calibration** seed stream only, at the check budget, and records for each run
+family, examples from the **calibration** seed stream only, at validate's budget (the stored runs in
+benchmarks/results/validate-convergence.json were trained at the check budget, half of it, before validate
+trained twice as long; its runs are closer to settled, so the thresholds err on flagging), and records for each run
 the two statistics validate judges (no ground truth in them): the gap between its Λ̂ and the Λ̂ that
 minimizes the loss for its final encoder (idtheory.validation.lam_gap) and the relative change of its loss
 over the last third of training (idtheory.validation.convergence). Here, and only here, ground truth labels

@@ -274,8 +274,8 @@ def validate(
                                 "2 initializations)"),
     examples: Optional[int] = typer.Option(None, help="examples per family (overrides the profile's)"),
     max_dim: int = typer.Option(4, help="largest dimension drawn (3–10; thresholds are calibrated up to 4)"),
-    steps: Optional[int] = typer.Option(None, help="training steps per run (default: the check budget, "
-                                        "max(3000, 800 d))"),
+    steps: Optional[int] = typer.Option(None, help="training steps per run (default: twice the check "
+                                        "budget's, 2 max(3000, 800 d))"),
     json_path: Optional[str] = typer.Option(None, "--json", help="write the results here (after every run)"),
     report: Optional[str] = typer.Option(None, help="folder of the reports: each run writes results.json and "
                                          "report.md into a new run-N folder inside it"),
