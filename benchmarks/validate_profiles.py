@@ -41,7 +41,9 @@ def summarize(path: Path) -> list[str]:
         pair_stronger = sum(all(_kind(r["strongest"]) < _kind(r["predicted"]) for r in pair) for pair in pairs.values())
         unsettled = sum(r["settled"] is False for r in ok)
         verdict = payload["summary"].get(family, {}).get("verdict", "")
-        rows.append(f"| {head['loss'].split('/')[-1]} | {family} | {len(runs)} | {theory}/{len(ok)} "
+        trained = sorted({r["convergence"].get("steps") for r in ok if r["convergence"].get("steps")})
+        steps = "–".join(f"{s:,}" for s in trained) or (f"{head['steps']:,}" if head.get("steps") else "check budget")
+        rows.append(f"| {head['loss'].split('/')[-1]} | {family} | {steps} | {len(runs)} | {theory}/{len(ok)} "
                     f"({theory / max(len(ok), 1):.0%}) | {stronger} | {len(weaker)} ({weaker_settled}) | "
                     f"{agree}/{len(pairs)} | "
                     f"{pair_stronger} | {unsettled} | {len(runs) - len(ok)} | {verdict} |")
@@ -53,10 +55,9 @@ def main() -> None:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    lines = ["| loss | family | runs | runs with exactly the theory's group | stronger | weaker (of them taken as "
-             "settled) | examples: both "
-             "initializations the theory's group | examples: both stronger | not settled | errors | verdict "
-             "(every run) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| loss | family | steps | runs | runs with exactly the theory's group | stronger | weaker (of them "
+             "taken as settled) | examples: both initializations the theory's group | examples: both stronger | "
+             "not settled | errors | verdict (every run) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in args.files:
         lines += summarize(path)
     text = "\n".join(lines) + "\n"
