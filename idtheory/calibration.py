@@ -39,11 +39,12 @@ Z99 = 2.326
 SCORE_FLOOR, ERROR_CEILING = 0.8, 0.3
 #: the targets of the evaluation: false failures and their upper bound, controls' power
 TARGETS = {"false_failure": 0.01, "false_failure_bound": 0.03, "power": 0.99}
-#: a control is judged against the threshold of the recovery check it contrasts with
+#: records written before criteria carried their thresholds.json key (Criterion.key) are judged by these
+#: rules: a control against the threshold of the recovery check it contrasts with,
 CONTROL_THRESHOLD = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3": "C1.recovery.score",
                      "C4": "C4.recovery.style_r2", "C5": "C1.recovery.score", "C6": "C6.recovery.lam_error",
                      "C7": "C7.recovery.score", "C8": "C8.recovery.score"}
-#: criteria judged against another claim's threshold
+#: some criteria against another claim's threshold
 BORROWED = {"C5.control-lam.lam_error": "C1.recovery.lam_error",
             "C1.control-fairness.worst_latent_linear_r2": "C5.recovery.linear_r2"}
 
@@ -140,7 +141,16 @@ def fit(records: list[dict]) -> dict[str, dict]:
     return out
 
 
-def _threshold_for(key: str, known: dict[str, float]) -> float | None:
+def _threshold_for(criterion: dict, case: str, known: dict[str, float]) -> float | None:
+    """The threshold in ``known`` that a recorded criterion is judged against: the key it carries, or (a
+    criterion with key None) the value it was compared with, such as another run's error (C6's control)."""
+    if "key" in criterion:
+        return known.get(criterion["key"]) if criterion["key"] else criterion["threshold"]
+    return _legacy_threshold_for(f"{case}.{criterion['metric']}", known)
+
+
+def _legacy_threshold_for(key: str, known: dict[str, float]) -> float | None:
+    """Records written before criteria carried their key: the threshold by the checks' naming rules."""
     case, metric = key.rsplit(".", 1)
     claim = case.split(".")[0]
     if key in known:
@@ -159,9 +169,9 @@ def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dic
     for r in records:
         if r.get("stream") != "evaluation" or r["evidence"] not in ("recovery", "control", "fairness"):
             continue
-        th = {c["metric"]: _threshold_for(f"{r['case']}.{c['metric']}", thresholds) for c in r["criteria"]}
-        if r["case"].startswith("C6") and r["evidence"] == "control":  # judged against its own run
-            th = {c["metric"]: c["threshold"] for c in r["criteria"]}
+        th = {c["metric"]: _threshold_for(c, r["case"], thresholds) for c in r["criteria"]}
+        if r["case"].startswith("C6") and r["evidence"] == "control" and "key" not in r["criteria"][0]:
+            th = {c["metric"]: c["threshold"] for c in r["criteria"]}  # legacy: judged against its own run
         if r.get("error") or any(t is None for t in th.values()):
             as_predicted = False
         else:

@@ -15,12 +15,12 @@ from idtheory.suite.records import Criterion, Outcome
 
 def _fake_case(example, seed, device="cpu", th=None, assume=None):
     """A recovery whose score is a deterministic function of the seed, and a control that fails."""
-    th = th or {}
+    th = suite.RecordOnly() if th is None else th
     score = 0.95 + 0.04 * ((seed * 7919) % 100) / 100
     return [Outcome("C1.recovery", "C1", "recovery", "fake", "distinct", "signed permutation",
-                    [Criterion("score", score, ">=", th.get("C1.recovery.score", float("nan")))], {"seed": seed}),
+                    [Criterion("score", score, ">=", th["C1.recovery.score"])], {"seed": seed}),
             Outcome("C1.control", "C1", "control", "fake", "distinct", "signed permutation",
-                    [Criterion("score", 0.5, ">=", th.get("C1.recovery.score", float("nan")))], {"seed": seed})]
+                    [Criterion("score", 0.5, ">=", th["C1.recovery.score"])], {"seed": seed})]
 
 
 @pytest.fixture
@@ -100,3 +100,21 @@ def test_the_summary_header_says_how_to_run_the_same_command_again(tmp_path):
     header = out.with_suffix(".md").read_text().splitlines()[2]
     assert header == (f"`idtheory calibrate --stream evaluation --examples 7 --records {records} --no-fit "
                       f"--summarize-only --summary {out}`")
+
+
+def test_a_criterion_records_the_threshold_it_was_judged_against():
+    """Criteria built from the thresholds carry their key, so the evaluation never guesses which threshold a
+    record meant; a criterion judged against another value (C6's control: its own run) carries None."""
+    th = suite.Thresholds({"C1.recovery.score": 0.8})
+    judged = Criterion("score", 0.5, ">=", th["C1.recovery.score"])
+    assert judged.key == "C1.recovery.score" and type(judged.threshold) is float and not judged.holds
+    assert Criterion("score", 0.5, ">=", suite.RecordOnly()["C7.recovery.score"]).key == "C7.recovery.score"
+    assert Criterion("lam_error", 0.1, "<=", 0.3).key is None
+    record = {"stream": "evaluation", "case": "C2.control", "evidence": "control", "criteria": [
+        {"metric": "worst_latent_score", "value": 0.85, "op": ">=", "threshold": 0.8, "key": "C7.recovery.score"}]}
+    # judged against the key it carries (0.9: the control fails, as predicted), not C2's legacy rule (C1's 0.8)
+    rates = calibration.evaluate([record], {"C7.recovery.score": 0.9, "C1.recovery.score": 0.8})
+    assert rates["C2.control"]["not_as_predicted"] == 0
+    legacy = dict(record, criteria=[{k: v for k, v in record["criteria"][0].items() if k != "key"}])
+    assert calibration.evaluate([legacy], {"C7.recovery.score": 0.9, "C1.recovery.score": 0.8})[
+        "C2.control"]["not_as_predicted"] == 1

@@ -11,8 +11,29 @@ import numpy as np
 THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "thresholds.json"
 
 
+class Threshold(float):
+    """A threshold that knows its key in thresholds.json: a criterion built from it records the key, so the
+    calibration judges every record against the threshold it was judged against, without guessing."""
+
+    key: str
+
+    def __new__(cls, value: float, key: str):
+        threshold = super().__new__(cls, value)
+        threshold.key = key
+        return threshold
+
+    def __reduce__(self):
+        return Threshold, (float(self), self.key)
+
+
 class Thresholds(dict):
     """Calibrated thresholds, keyed ``"<case>.<metric>"``; a missing one says how to calibrate it."""
+
+    def __getitem__(self, key: str) -> Threshold:
+        return Threshold(super().__getitem__(key), key)
+
+    def get(self, key: str, default=None):
+        return self[key] if key in self else default
 
     def __missing__(self, key: str) -> float:
         case = key.split(".")[0]
@@ -28,8 +49,11 @@ def thresholds() -> Thresholds:
 class RecordOnly(dict):
     """Thresholds that are all NaN: run the checks to record their metrics (calibration)."""
 
-    def __missing__(self, key: str) -> float:
-        return float("nan")
+    def __getitem__(self, key: str) -> Threshold:
+        return Threshold(float("nan"), key)
+
+    def get(self, key: str, default=None) -> Threshold:
+        return self[key]
 
 
 @dataclass
@@ -38,6 +62,12 @@ class Criterion:
     value: float
     op: str  # ">=" or "<="
     threshold: float
+    key: str | None = None  # the thresholds.json key judged against (taken from a Threshold); None: another value
+
+    def __post_init__(self):
+        if self.key is None:
+            self.key = getattr(self.threshold, "key", None)
+        self.threshold = float(self.threshold)
 
     @property
     def holds(self) -> bool:
