@@ -46,7 +46,7 @@ CONTROL_THRESHOLD = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3":
                      "C7": "C7.recovery.score", "C8": "C8.recovery.score"}
 #: some criteria against another claim's threshold
 BORROWED = {"C5.control-lam.lam_error": "C1.recovery.lam_error",
-            "C1.control-fairness.worst_latent_linear_r2": "C5.recovery.linear_r2"}
+            "C1.control-fairness.linear_r2": "C5.recovery.linear_r2"}
 
 
 def upper_bound(failures: int, n: int, confidence: float = 0.95) -> float:
