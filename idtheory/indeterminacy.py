@@ -106,15 +106,17 @@ class Indeterminacy:
             perm[list(b)] = out
         return perm
 
-    def sample(self, generator: torch.Generator, dtype=torch.float64) -> torch.Tensor:
+    def sample(self, generator: torch.Generator, dtype=torch.float64, count: int | None = None) -> torch.Tensor:
         """A random element that keeps every block in place: Haar-random orthogonal blocks (random signs
-        for singletons). Permutations act on top of this together with a permuted Λ̂."""
-        d = self.dim
-        m = torch.zeros(d, d, dtype=dtype)
+        for singletons). Permutations act on top of this together with a permuted Λ̂. With ``count``,
+        that many independent elements, shape (count, d, d)."""
+        d, batch = self.dim, () if count is None else (count,)
+        m = torch.zeros(*batch, d, d, dtype=dtype)
         for b in self.blocks:
-            q, r = torch.linalg.qr(torch.randn(len(b), len(b), generator=generator, dtype=dtype))
-            q = q * torch.sign(torch.diagonal(r))  # Haar measure
-            m[np.ix_(b, b)] = q
+            q, r = torch.linalg.qr(torch.randn(*batch, len(b), len(b), generator=generator, dtype=dtype))
+            q = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))[..., None, :]  # Haar measure
+            index = torch.tensor(b)
+            m[..., index[:, None], index] = q
         return m
 
 

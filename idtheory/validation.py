@@ -297,14 +297,9 @@ def chance_score(block_sizes: tuple[int, ...], alpha: float = STRONGER_ALPHA, dr
     this level is. Computed on population correlations: for latents uniform on the sphere (covariance ∝ I)
     and orthogonal g, corr(z_i, h_j) = g_ji, so the score is min_i g²_{π(i) i} under the Hungarian matching
     π of :func:`idtheory.metrics.block_recovery`. Deterministic (fixed seed)."""
-    gen = torch.Generator().manual_seed(0)
-    d = sum(block_sizes)
-    g = torch.zeros(draws, d, d, dtype=torch.float64)
-    start = 0
-    for k in block_sizes:
-        q, r = torch.linalg.qr(torch.randn(draws, k, k, generator=gen, dtype=torch.float64))
-        g[:, start:start + k, start:start + k] = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))[:, None, :]
-        start += k
+    bounds = np.cumsum((0, *block_sizes))
+    group = Indeterminacy(tuple(tuple(range(lo, hi)) for lo, hi in zip(bounds, bounds[1:])))
+    g = group.sample(torch.Generator().manual_seed(0), count=draws)
     energy = (g ** 2).transpose(1, 2).numpy()  # [latent i, output j] = g_ji²
     worst = np.empty(draws)
     for n, e in enumerate(energy):
