@@ -141,12 +141,14 @@ def fit(records: list[dict]) -> dict[str, dict]:
     return out
 
 
-def _threshold_for(criterion: dict, case: str, known: dict[str, float]) -> float | None:
+def _threshold_for(criterion: dict, record: dict, known: dict[str, float]) -> float | None:
     """The threshold in ``known`` that a recorded criterion is judged against: the key it carries, or (a
     criterion with key None) the value it was compared with, such as another run's error (C6's control)."""
     if "key" in criterion:
         return known.get(criterion["key"]) if criterion["key"] else criterion["threshold"]
-    return _legacy_threshold_for(f"{case}.{criterion['metric']}", known)
+    if record["case"].startswith("C6") and record["evidence"] == "control":
+        return criterion["threshold"]  # a record from before keys: C6's control was judged against its own run
+    return _legacy_threshold_for(f"{record['case']}.{criterion['metric']}", known)
 
 
 def _legacy_threshold_for(key: str, known: dict[str, float]) -> float | None:
@@ -169,9 +171,7 @@ def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dic
     for r in records:
         if r.get("stream") != "evaluation" or r["evidence"] not in ("recovery", "control", "fairness"):
             continue
-        th = {c["metric"]: _threshold_for(c, r["case"], thresholds) for c in r["criteria"]}
-        if r["case"].startswith("C6") and r["evidence"] == "control" and "key" not in r["criteria"][0]:
-            th = {c["metric"]: c["threshold"] for c in r["criteria"]}  # legacy: judged against its own run
+        th = {c["metric"]: _threshold_for(c, r, thresholds) for c in r["criteria"]}
         if r.get("error") or any(t is None for t in th.values()):
             as_predicted = False
         else:
