@@ -27,15 +27,22 @@ class Budget:
     depth: int = 3
     eval_every: int = 1000
     eval_samples: int = 4096
+    # After the steps: Adam over an orthogonal map of the outputs (and the loss's parameters) on a fixed
+    # sample of ``polish_batches`` batches, for ``polish_steps`` steps (0: none); see engine.polish.
+    polish_steps: int = 0
+    polish_batches: int = 16
+    polish_lr: float = 1e-2
 
     def __post_init__(self):
-        for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples"):
+        for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples", "polish_batches"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Budget.{name} must be a positive int, got {value!r}")
         if self.batch < 2:
             raise ValueError(f"Budget.batch must be at least 2 for in-batch negatives, got {self.batch}")
-        for name in ("lr", "loss_lr"):
+        if not isinstance(self.polish_steps, int) or self.polish_steps < 0:
+            raise ValueError(f"Budget.polish_steps must be an int >= 0, got {self.polish_steps!r}")
+        for name in ("lr", "loss_lr", "polish_lr"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"Budget.{name} must be a finite number > 0, got {value!r}")

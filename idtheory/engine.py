@@ -126,6 +126,15 @@ class StackedEncoder:
         return nn.functional.normalize(x, dim=-1) if self.normalize else x
 
     @torch.no_grad()
+    def rotate_outputs(self, rotation: torch.Tensor) -> None:
+        """Fold the maps (K, d, d) into the last layers: outputs become rotation_k @ outputs (an orthogonal
+        map commutes with the normalization, so normalized outputs rotate the same way). Run by run: a
+        batched matmul may round differently from K = 1, and a run must not depend on its batch-mates."""
+        for r, w, b in zip(rotation, self.weights[-1], self.biases[-1]):
+            w.copy_(r @ w)
+            b.copy_(r @ b)
+
+    @torch.no_grad()
     def write_back(self, encoders: Sequence[Encoder]) -> None:
         for k, e in enumerate(encoders):
             linear = [m for m in e.net if isinstance(m, nn.Linear)]
@@ -302,21 +311,51 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
     start = time.perf_counter()
     running = torch.zeros(len(specs), device=dev)
     since = 0
+
+    def draw(with_hard: bool) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """One batch: (latents the loss may take, observations the encoder embeds) of every run."""
+        z = data.latents(budget.batch)
+        z_positives = data.positives(z)
+        x = [data.observe(z), *(data.observe(zt) for zt in z_positives)]
+        if with_hard:
+            z_neg = data.hard_negatives(z)  # (K, n, M, d)
+            x.append(data.observe(z_neg.reshape(len(specs), -1, dim)))
+        return [z, *z_positives], x
+
+    def loss_args(z: list[torch.Tensor], h: list[torch.Tensor]) -> list:
+        """The loss's arguments from the latents and the embeddings of :func:`draw`'s observations."""
+        a, positives = h[0], h[1: 1 + families]
+        if latents:  # (z1, z2, z3, h1, h2, h3), negatives the batch rolled by one
+            return [z[0], z[1], z[0].roll(1, 1), a, positives[0], a.roll(1, 1)]
+        args = [a, positives if families > 1 else positives[0]]
+        if len(h) > 1 + families:
+            args.append(h[-1].reshape(len(specs), budget.batch, -1, dim))
+        return args
+
+    def evaluate(at: dict, means: list[float]) -> None:
+        """Score every live run on its held-out latents; a run whose mean loss is not finite is stopped."""
+        h_eval = embed_stacked(encoder, x_eval)
+        loss.write_back([s.loss for s in specs])
+        for k, fit in enumerate(fits):
+            if fit.error is not None:
+                continue
+            if not math.isfinite(means[k]):
+                fit.error = (f"the loss became {means[k]} between steps {since} and {at['step']}; check the loss, "
+                             "or lower the learning rates")
+                alive[k] = False
+                continue
+            mcc, _ = metrics.mcc(z_eval[k], h_eval[k])
+            record = {**at, "seconds": time.perf_counter() - start, "loss": means[k],
+                      "r2": metrics.r2(z_eval[k], h_eval[k]), "mcc": mcc, "lam_hat": lam_hat_of(specs[k].loss, dim)}
+            fit.history.append(record)
+            if progress is not None:
+                progress(k, record)
+
     for step in range(1, budget.steps + 1):
         if step == budget.late_step:
             loss.set_negatives(budget.late_negatives)
-        z = data.latents(budget.batch)
-        a = encoder(data.observe(z))
-        z_positives = data.positives(z)
-        positives = [encoder(data.observe(zt)) for zt in z_positives]
-        args = [a, positives if families > 1 else positives[0]]
-        if latents:  # (z1, z2, z3, h1, h2, h3), negatives the batch rolled by one
-            args = [z, z_positives[0], z.roll(1, 1), a, positives[0], a.roll(1, 1)]
-        if hard and step >= (budget.late_step or 1):
-            z_neg = data.hard_negatives(z)  # (K, n, M, d)
-            k, n, m, _ = z_neg.shape
-            args.append(encoder(data.observe(z_neg.reshape(k, n * m, dim))).reshape(k, n, m, dim))
-        values = loss(*args)
+        z, x = draw(hard and step >= (budget.late_step or 1))
+        values = loss(*loss_args(z, [encoder(xi) for xi in x]))
         if step == 1 and values.shape != (len(specs),):
             raise ValueError(f"the loss must return a scalar, got shape {tuple(values.shape[1:])}")
         opt.zero_grad(set_to_none=True)
@@ -326,26 +365,12 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
         schedule.step()
         running += values.detach()
         if step % budget.eval_every == 0 or step == budget.steps:
-            means = (running / (step - since)).tolist()
+            evaluate({"step": step}, (running / (step - since)).tolist())
             running.zero_()
-            h_eval = embed_stacked(encoder, x_eval)
-            loss.write_back([s.loss for s in specs])
-            for k, fit in enumerate(fits):
-                if fit.error is not None:
-                    continue
-                if not math.isfinite(means[k]):
-                    fit.error = (f"the loss became {means[k]} between steps {since} and {step}; check the loss, "
-                                 "or lower the learning rates")
-                    alive[k] = False
-                    continue
-                mcc, _ = metrics.mcc(z_eval[k], h_eval[k])
-                record = {"step": step, "seconds": time.perf_counter() - start, "loss": means[k],
-                          "r2": metrics.r2(z_eval[k], h_eval[k]), "mcc": mcc,
-                          "lam_hat": lam_hat_of(specs[k].loss, dim)}
-                fit.history.append(record)
-                if progress is not None:
-                    progress(k, record)
             since = step
+    if budget.polish_steps:
+        values = polish(encoder, loss, [draw(hard) for _ in range(budget.polish_batches)], loss_args, alive, budget)
+        evaluate({"step": budget.steps, "polish_steps": budget.polish_steps}, values.tolist())
     encoder.write_back(encoders)
     loss.write_back([s.loss for s in specs])
     seconds = time.perf_counter() - start
@@ -354,6 +379,46 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
         fit.lam_hat = lam_hat_of(spec.loss, dim)
         fit.batched_loss = bool(loss.batched)
     return fits
+
+
+def polish(encoder: StackedEncoder, loss: StackedLoss, batches: list, loss_args: Callable, alive: torch.Tensor,
+           budget) -> torch.Tensor:
+    """Minimize the same loss over an orthogonal map of the trained outputs, on a fixed sample; returns
+    each run's final loss (K,).
+
+    The slowest direction left after training at d ≈ 10 is a rotation between outputs whose λ are close
+    (measured on linspace: R² 0.998 while MCC still climbs ~0.01 per 1,000 steps, batch noise masking a
+    gradient proportional to the gap). Here that rotation (R = exp(S - Sᵀ), S strictly upper triangular,
+    from R = I) and the loss's own parameters are the only variables, and every step sees the same
+    ``budget.polish_batches`` batches, so Adam follows the exact gradient of a fixed objective instead
+    of a noisy one. The map is then folded into the encoder's last layer: the result is an encoder of
+    the same family with a lower loss, and no ground truth is used. A loss that cannot tell rotations
+    apart (InfoNCE's critic depends on inner products only) has no gradient in S beyond rounding and
+    stays put (tested).
+    Adam is elementwise, so each run's path does not depend on its batch-mates."""
+    with torch.no_grad():
+        batches = [(z, [encoder(xi) for xi in x]) for z, x in batches]
+    k, dim = alive.shape[0], batches[0][1][0].shape[-1]
+    skew = torch.zeros(k, dim, dim, device=alive.device, requires_grad=True)
+    # eps well above float32 rounding of the gradient (~1e-9 here): Adam would otherwise normalize the
+    # rounding noise of a rotation-invariant loss into steps of ~0.1 lr and wander at random.
+    opt = torch.optim.Adam([skew, *loss.trainable], lr=budget.polish_lr, eps=1e-6, foreach=True)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: 1 - it / budget.polish_steps)
+
+    def rotation() -> torch.Tensor:  # run by run: the batched matrix_exp picks its degree by the whole batch
+        upper = skew.triu(1)
+        return torch.stack([torch.linalg.matrix_exp(a) for a in upper - upper.transpose(1, 2)])
+
+    for _ in range(budget.polish_steps):
+        r_t = rotation().transpose(1, 2)
+        values = sum(loss(*loss_args(z, [h @ r_t for h in hs])) for z, hs in batches) / len(batches)
+        opt.zero_grad(set_to_none=True)
+        torch.where(alive, values, torch.zeros_like(values)).sum().backward()
+        opt.step()
+        schedule.step()
+    with torch.no_grad():
+        encoder.rotate_outputs(rotation())
+    return values.detach()
 
 
 @torch.no_grad()

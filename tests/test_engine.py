@@ -142,3 +142,48 @@ def test_the_training_loop_reads_nothing_back_between_evaluations(monkeypatch):
     monkeypatch.setattr("idtheory.engine.fisher_bingham_many",
                         lambda z, lam, parts: torch.nn.functional.normalize(z + 0.1 / lam.sqrt(), dim=1))
     assert _host_reads(sphere(), 12) - _host_reads(sphere(), 6) == 0
+
+
+POLISHED = Budget(steps=120, batch=64, hidden=16, depth=2, eval_every=60, eval_samples=512, polish_steps=30,
+                  polish_batches=4)
+
+
+def test_the_polish_phase_gives_the_same_numbers_alone_and_batched():
+    spectra = [(2.0, 3.2, 5.12), (1.0, 2.5, 6.0)]
+    alone = [fit_many([spec], POLISHED)[0] for spec in _specs(spectra)]
+    batched = fit_many(_specs(spectra), POLISHED)
+    for a, b in zip(alone, batched):
+        assert a.history[-1]["polish_steps"] == 30 and a.history[-1]["step"] == 120
+        assert a.lam_hat == b.lam_hat
+        assert all(torch.equal(p, q) for p, q in zip(a.encoder.parameters(), b.encoder.parameters()))
+
+
+def _outputs(fit, process):
+    from idtheory.training import embed
+
+    sampler = process.sampler("cpu", seed=99)
+    return torch.as_tensor(embed(fit.encoder, sampler.observe(sampler.latents(256))))
+
+
+def test_the_polish_rotates_the_outputs_only_where_the_loss_sees_rotations():
+    """Polishing folds an orthogonal map into the last layer: the outputs before and after differ by a
+    rotation. AnInfoNCE's critic tells axes apart, so its map moves (0.15 here); InfoNCE's critic sees inner
+    products only, so its map stays the identity but for rounding (0.002)."""
+    process = GenerativeProcess(lam=(2.0, 3.2, 5.12), seed=0)
+    moved = {}
+    for loss, moves in ((lambda: AnInfoNCE(3), True), (lambda: InfoNCE.learned(), False)):
+        plain = fit_many([RunSpec(process, loss(), 0)], SMALL)[0]
+        polished = fit_many([RunSpec(process, loss(), 0)], POLISHED)[0]
+        before, after = _outputs(plain, process), _outputs(polished, process)
+        rotation = torch.linalg.lstsq(before, after).solution
+        assert torch.allclose(rotation @ rotation.T, torch.eye(3), atol=1e-4)
+        assert torch.allclose(before @ rotation, after, atol=1e-4)
+        moved[moves] = (rotation - torch.eye(3)).abs().max().item()
+    assert moved[True] > 0.05 and moved[False] < 0.005, moved
+
+
+def test_a_negative_polish_is_refused():
+    with pytest.raises(ValueError, match="polish_steps must be an int >= 0, got -1"):
+        Budget(polish_steps=-1)
+    with pytest.raises(ValueError, match="polish_lr must be a finite number > 0"):
+        Budget(polish_lr=0.0)
