@@ -10,8 +10,8 @@ from . import _arguments
 
 @dataclass(frozen=True)
 class Budget:
-    """Training hyper-parameters. The defaults are the ``quick`` budget, chosen by the measurements in
-    benchmarks/results/speed_study.md."""
+    """Training hyper-parameters. The defaults are the ``quick`` budget's training, chosen by the
+    measurements in benchmarks/results/speed_study.md; the ``quick`` budget adds the polish phase."""
 
     steps: int = 20_000
     batch: int = 512
@@ -28,10 +28,11 @@ class Budget:
     eval_every: int = 1000
     eval_samples: int = 4096
     # After the steps: Adam over an orthogonal map of the outputs (and the loss's parameters) on a fixed
-    # sample of ``polish_batches`` batches, for ``polish_steps`` steps (0: none); see engine.polish.
+    # sample of ``polish_batches`` batches, for ``polish_steps`` steps (0: none; neither more than
+    # ``steps``); see engine.polish. The quick budget polishes, measured in speed_study.md.
     polish_steps: int = 0
-    polish_batches: int = 16
-    polish_lr: float = 1e-2
+    polish_batches: int = 64
+    polish_lr: float = 0.03
 
     def __post_init__(self):
         for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples", "polish_batches"):
@@ -62,7 +63,7 @@ class Budget:
 
 
 BUDGETS = {
-    "quick": Budget(),
+    "quick": Budget(polish_steps=150),
     # The official run's length, batch, learning rates and negatives (its encoder is wider: 100-500-…).
     "paper": Budget(steps=100_000, batch=1000, lr=1e-4, loss_lr=1e-3, anneal=0.0, late_negatives=None,
                     hidden=256, depth=3),

@@ -93,7 +93,8 @@ def reproduce(
         tasks = {label: bar.add_task(f"{experiment}/{label}", total=chosen.steps, status="") for label in labels}
 
         def progress(label: str, record: dict) -> None:
-            status = f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
+            status = (f"loss {record['loss']:.3f}  R² {record['r2']:.3f}  MCC {record['mcc']:.3f}"
+                      + ("  (polished)" if "polish_steps" in record else ""))
             bar.update(tasks[label], completed=record["step"], status=status)
             if not console.is_terminal:  # a log file gets one line per evaluation instead of a live bar
                 console.print(f"{experiment}/{label} step {record['step']} ({record['seconds']:.0f} s): {status}")

@@ -145,7 +145,7 @@ def test_the_training_loop_reads_nothing_back_between_evaluations(monkeypatch):
 
 
 POLISHED = Budget(steps=120, batch=64, hidden=16, depth=2, eval_every=60, eval_samples=512, polish_steps=30,
-                  polish_batches=4)
+                  polish_batches=4, polish_lr=0.01)
 
 
 def test_the_polish_phase_gives_the_same_numbers_alone_and_batched():
