@@ -386,7 +386,7 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
 def polish(encoder: StackedEncoder, loss: StackedLoss, batches: list, loss_args: Callable, alive: torch.Tensor,
            lr: float, rounds: int) -> torch.Tensor:
     """Minimize the same loss over an orthogonal map of the trained outputs, on a fixed sample; returns
-    each run's final loss (K,).
+    each run's loss (K,) at the last polish step (evaluated before that step's update).
 
     The slowest direction left after training at d ≈ 10 is a rotation between outputs whose λ are close:
     R² is 0.999 while MCC still climbs ~0.01 per 1,000 steps, batch noise masking a gradient that is
