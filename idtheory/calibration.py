@@ -146,27 +146,29 @@ def fit(records: list[dict]) -> dict[str, dict]:
     return out
 
 
-def _threshold_for(criterion: dict, record: dict, known: dict[str, float]) -> float | None:
-    """The threshold in ``known`` that a recorded criterion is judged against: the key it carries, or (a
-    criterion with key None) the value it was compared with, such as another run's error (C6's control)."""
+def _threshold_key(criterion: dict, record: dict) -> str | None:
+    """The thresholds.json key a recorded criterion is judged against: the key it carries, or (records from
+    before criteria carried their key) the key by the checks' naming rules; None when the criterion is
+    judged against a value of its own run (C6's control, against its run's error)."""
     if "key" in criterion:
-        return known.get(criterion["key"]) if criterion["key"] else criterion["threshold"]
+        return criterion["key"] or None
     if record["case"].startswith("C6") and record["evidence"] == "control":
-        return criterion["threshold"]  # a record from before keys: C6's control was judged against its own run
-    return _legacy_threshold_for(f"{record['case']}.{criterion['metric']}", known)
-
-
-def _legacy_threshold_for(key: str, known: dict[str, float]) -> float | None:
-    """Records written before criteria carried their key: the threshold by the checks' naming rules."""
-    case, metric = key.rsplit(".", 1)
+        return None  # a record from before keys: C6's control was judged against its own run
+    key = f"{record['case']}.{criterion['metric']}"
+    case = record["case"]
     claim = case.split(".")[0]
-    if key in known:
-        return known[key]
     if key in BORROWED:
-        return known.get(BORROWED[key])
+        return BORROWED[key]
     if ".control" in case and claim in CONTROL_THRESHOLD:
-        return known.get(CONTROL_THRESHOLD[claim])
-    return known.get(f"{claim}.recovery.{metric}")  # a variant's recovery or a reported run borrows
+        return CONTROL_THRESHOLD[claim]
+    return f"{claim}.recovery.{criterion['metric']}"  # a claim's or a variant's recovery, or a reported run
+
+
+def _threshold_for(criterion: dict, record: dict, known: dict[str, float]) -> float | None:
+    """The threshold in ``known`` that a recorded criterion is judged against (None: unknown), or the value
+    it was compared with when that came from its own run."""
+    key = _threshold_key(criterion, record)
+    return criterion["threshold"] if key is None else known.get(key)
 
 
 def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dict]:
@@ -196,6 +198,48 @@ def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dic
         else:
             row["meets_target"] = row["rate"] <= TARGETS["false_failure"] and \
                 row["upper_95"] <= TARGETS["false_failure_bound"]
+    return out
+
+
+def _shares(recovery: np.ndarray, control: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Of runs judged "value >= threshold": the recovery runs that fail, the control runs that pass."""
+    return float(np.mean(recovery < threshold)), float(np.mean(control >= threshold))
+
+
+def separation(records: list[dict], thresholds: dict[str, float], stream: str = "calibration") -> dict[str, dict]:
+    """How far apart a threshold's recovery runs and each control judged against it lie, on ``stream``:
+    the share of recovery runs that fail the threshold in force and of control runs that pass it, and the
+    best any single threshold could do on these runs (the one minimizing the sum of the two shares). A
+    best sum far above 0 means the statistic cannot separate them at this budget, whatever the threshold."""
+    recovery: dict[str, list[float]] = defaultdict(list)
+    controls: dict[tuple[str, str], list[float]] = defaultdict(list)
+    ops: dict[str, str] = {}
+    for r in records:
+        if r.get("stream") != stream or r.get("error") or r["evidence"] not in ("recovery", "control"):
+            continue
+        for c in r["criteria"]:
+            key = _threshold_key(c, r)
+            if key is None:
+                continue
+            ops[key] = c["op"]
+            if r["evidence"] == "control":
+                controls[(r["case"], key)].append(c["value"])
+            elif r["case"] == key.rsplit(".", 1)[0]:  # the runs the threshold is fitted to
+                recovery[key].append(c["value"])
+    out = {}
+    for (case, key), control in sorted(controls.items()):
+        if not recovery.get(key):
+            continue
+        sign = 1.0 if ops[key] == ">=" else -1.0  # a "<=" criterion is "-value >= -t"
+        rec, ctl = sign * np.asarray(recovery[key]), sign * np.asarray(control)
+        best = max(np.concatenate([rec, ctl]), key=lambda t: (-sum(_shares(rec, ctl, t)), t))  # ties: the stricter
+        row = {"threshold_key": key, "n_recovery": len(rec), "n_control": len(ctl), "stream": stream}
+        if key in thresholds:
+            ff, wrong = _shares(rec, ctl, sign * thresholds[key])
+            row |= {"threshold": thresholds[key], "recovery_fails": ff, "control_holds": wrong}
+        ff, wrong = _shares(rec, ctl, best)
+        row |= {"best_threshold": float(sign * best), "best_recovery_fails": ff, "best_control_holds": wrong}
+        out[case] = row
     return out
 
 
@@ -264,7 +308,8 @@ def write_thresholds(path: Path, fitted: dict[str, dict], records_file: Path) ->
 
 
 def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: dict[str, dict[str, int]],
-             wanted: int, command: str, null: dict[str, dict] | None = None) -> str:
+             wanted: int, command: str, null: dict[str, dict] | None = None,
+             apart: dict[str, dict] | None = None) -> str:
     lines = ["# Calibration", "", f"`{command}`", "",
              "Thresholds are fitted on the calibration stream (even training seeds) only; every rate below is "
              "measured on the evaluation stream (odd training seeds, what `check` and `validate` draw). "
@@ -286,6 +331,18 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
         power = f"{row['power']:.1%}" if "power" in row else ""
         lines.append(f"| {case} | {row['evidence']} | {row['n']} | {row['not_as_predicted']} | {row['rate']:.1%} | "
                      f"{row['upper_95']:.1%} | {power} | {'met' if row['meets_target'] else '**missed**'} |")
+    lines += ["", "## How far apart recovery and control runs lie (calibration stream)", "",
+              "The share of the recovery runs a threshold is fitted to that fail it, and of a control's runs that "
+              "pass it, at the threshold in force and at the best single threshold for these runs (least sum "
+              "of the two shares). A best sum well above 0 means no threshold separates them at this budget.", "",
+              "| control | threshold | n (recovery / control) | in force | recovery fails | control holds | "
+              "best | recovery fails | control holds |", "|---|---|---|---|---|---|---|---|---|"]
+    for case, row in (apart or {}).items():
+        in_force = (f"{row['threshold']:.4f} | {row['recovery_fails']:.1%} | {row['control_holds']:.1%}"
+                    if "threshold" in row else "– | – | –")
+        lines.append(f"| {case} | {row['threshold_key']} | {row['n_recovery']} / {row['n_control']} | {in_force} | "
+                     f"{row['best_threshold']:.4f} | {row['best_recovery_fails']:.1%} | "
+                     f"{row['best_control_holds']:.1%} |")
     lines += ["", "## A random element of the next larger group", "",
               "| threshold | scored as | random element of | threshold | passes (mean score) | passes (worst latent) |",
               "|---|---|---|---|---|---|"]
@@ -315,14 +372,15 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
             seen.add(r["job"])
             counts[case][r["stream"]] += 1
     summary = {"thresholds": provenance or {k: {"value": v} for k, v in merged.items()}, "evaluation": evaluation,
-               "null": null_rates(merged),
+               "null": null_rates(merged), "separation": separation(records, merged),
                "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time()}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".json").write_text(dumps(summary))
         out.with_suffix(".md").write_text(markdown(summary["thresholds"], evaluation, summary["examples"], wanted,
-                                                   command, summary["null"]))
+                                                   command, summary["null"], summary["separation"]))
     return summary
 
 
-__all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "fit", "jobs", "run", "summarize", "upper_bound"]
+__all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "fit", "jobs", "run", "separation", "summarize",
+           "upper_bound"]

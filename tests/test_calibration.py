@@ -118,3 +118,22 @@ def test_a_criterion_records_the_threshold_it_was_judged_against():
     legacy = dict(record, criteria=[{k: v for k, v in record["criteria"][0].items() if k != "key"}])
     assert calibration.evaluate([legacy], {"C7.recovery.score": 0.9, "C1.recovery.score": 0.8})[
         "C2.control"]["not_as_predicted"] == 1
+
+
+def test_separation_reports_the_overlap_no_threshold_can_remove():
+    """Recovery runs at 0.9–0.99 and control runs at 0.5–0.95: the threshold in force (0.8) passes the controls
+    above it; the best single threshold still leaves the overlap (one recovery run below the best control)."""
+    def record(case, evidence, value, stream="calibration"):
+        return {"stream": stream, "case": case, "evidence": evidence, "criteria": [
+            {"metric": "score", "value": value, "op": ">=", "threshold": None, "key": "C1.recovery.score"}]}
+
+    recovery = [record("C1.recovery", "recovery", v) for v in (0.9, 0.97, 0.98, 0.99)]
+    control = [record("C1.control", "control", v) for v in (0.5, 0.6, 0.85, 0.95)]
+    other_stream = [record("C1.control", "control", 0.99, "evaluation")]
+    row = calibration.separation(recovery + control + other_stream, {"C1.recovery.score": 0.8})["C1.control"]
+    assert (row["n_recovery"], row["n_control"]) == (4, 4)
+    assert row["recovery_fails"] == 0 and row["control_holds"] == 0.5
+    # at 0.97: one recovery run fails, no control holds; no threshold does better than a sum of 1/4
+    assert row["best_threshold"] == 0.97 and row["best_recovery_fails"] == 0.25 and row["best_control_holds"] == 0
+    legacy = [dict(r, criteria=[{k: v for k, v in r["criteria"][0].items() if k != "key"}]) for r in recovery]
+    assert calibration.separation(legacy + control, {})["C1.control"]["best_threshold"] == 0.97
