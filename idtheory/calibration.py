@@ -307,6 +307,15 @@ def write_thresholds(path: Path, fitted: dict[str, dict], records_file: Path) ->
     return merged
 
 
+def record_rates(path: Path, evaluation: dict[str, dict], records_file: Path) -> None:
+    """Store the out-of-sample rates beside the thresholds they were measured with, so that every report
+    judged against these thresholds can print them (idtheory.suite.records.out_of_sample)."""
+    stored = json.loads(path.read_text())
+    stored["out_of_sample"] = {"stream": "evaluation", "source": records_file.name, "targets": TARGETS,
+                               "rates": dict(sorted(evaluation.items()))}
+    path.write_text(json.dumps(stored, indent=1) + "\n")
+
+
 def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: dict[str, dict[str, int]],
              wanted: int, command: str, null: dict[str, dict] | None = None,
              apart: dict[str, dict] | None = None) -> str:
@@ -360,10 +369,14 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
     fitted = fit(records) if fit_thresholds else {}
     if fitted:
         merged = write_thresholds(thresholds_path, fitted, store.path)
+    elif thresholds_path.exists():
+        merged = json.loads(thresholds_path.read_text())["thresholds"]
     else:
         merged = dict(suite.thresholds())
     provenance = json.loads(thresholds_path.read_text()).get("provenance", {}) if thresholds_path.exists() else {}
     evaluation = evaluate(records, merged)
+    if thresholds_path.exists() and evaluation:
+        record_rates(thresholds_path, evaluation, store.path)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seen = set()
     for r in records:
@@ -383,4 +396,4 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
 
 
 __all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "fit", "jobs", "run", "separation", "summarize",
-           "upper_bound"]
+           "record_rates", "upper_bound"]

@@ -13,6 +13,7 @@ import numpy as np
 
 from .claims import CLAIMS
 from .results import ResultsFile, write_atomic
+from .suite.records import out_of_sample, rate_text
 
 #: what a passed piece of evidence is called in the summary table
 EVIDENCE_WORDS = {"proof": "proved", "symmetry": "symmetric", "optimum": "stationary at the optimum",
@@ -33,6 +34,12 @@ def summary(records: list[dict]) -> dict[str, dict[str, str]]:
 
 def all_passed(records: list[dict]) -> bool:
     return bool(records) and all(r["passed"] for r in records)
+
+
+def weak_controls(records: list[dict], rates: dict[str, dict]) -> list[str]:
+    """The controls of this run whose measured power is below the target."""
+    cases = dict.fromkeys(r["case"] for r in records if r["evidence"] == "control")
+    return [c for c in cases if c in rates and not rates[c]["meets_target"]]
 
 
 def _criteria_text(r: dict) -> str:
@@ -66,12 +73,21 @@ def markdown(header: dict, records: list[dict]) -> str:
               "|---|---|" + "---|" * len(kinds)]
     for claim, row in summary(records).items():
         lines.append(f"| {claim} | {CLAIMS[claim].prediction} | " + " | ".join(row.get(k, "–") for k in kinds) + " |")
+    rates = out_of_sample()
+    weak = weak_controls(records, rates)
+    if weak:
+        lines += ["", "**Weak controls** (power below the target, measured out of sample by `idtheory calibrate`): "
+                  + "; ".join(f"{case}: {rate_text(rates[case])}" for case in weak) + "."]
     lines += ["", "## Every result", "",
-              "| | case | loss | group scored | example | criteria | seconds |", "|---|---|---|---|---|---|---|"]
+              "Out of sample: the rate measured for the thresholds in force on the evaluation stream (`idtheory "
+              "calibrate`), with its exact 95 % upper bound.", "",
+              "| | case | loss | group scored | example | criteria | out of sample | seconds |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in records:
         mark = "✅" if r["passed"] else "❌"
+        measured = rate_text(rates.get(r["case"])) if r["evidence"] in ("recovery", "control", "fairness") else ""
         lines.append(f"| {mark} | {r['case']} | {r['loss']} | {r['group']} | {_example_text(r['params'])} | "
-                     f"{_criteria_text(r)} | {r['seconds']:.1f} |")
+                     f"{_criteria_text(r)} | {measured} | {r['seconds']:.1f} |")
     plots = [r["plot"] for r in records if r.get("plot")]
     if plots:
         lines += ["", "## Figures", ""]

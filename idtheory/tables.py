@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .report import EVIDENCE_WORDS, summary
+from .report import EVIDENCE_WORDS, summary, weak_controls
+from .suite.records import out_of_sample, rate_text
 
 
 def _fmt(values, digits=2) -> str:
@@ -59,6 +60,10 @@ def print_check(console: Console, profile: str, seconds: float, records: list[di
             cells.append(cell if ok else f"[red]{cell}[/red]")
         table.add_row(claim, *cells)
     console.print(table)
+    rates = out_of_sample()
+    for case in weak_controls(records, rates):
+        console.print(f"[yellow]weak control[/yellow] {case}: {rate_text(rates[case]).replace('**', '')} out of "
+                      "sample (idtheory calibrate)")
     for r in records:
         if not r["passed"]:
             console.print(f"[red]FAILED[/red] {r['case']} ({r['loss']}, {r['params']}): "

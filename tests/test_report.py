@@ -41,3 +41,28 @@ def test_a_failed_recovery_and_a_control_that_holds_are_failures():
     assert summary(bad) == {"C1": {"recovery": "0/1", "control": "0/1"}} and not all_passed(bad)
     assert not all_passed([])
 
+
+
+def test_the_report_prints_each_run_with_its_measured_rate_and_marks_weak_controls(tmp_path, monkeypatch):
+    from idtheory import calibration
+    from idtheory.suite import records as records_module
+
+    thresholds = tmp_path / "thresholds.json"
+    thresholds.write_text(json.dumps({"thresholds": {"C1.recovery.score": 0.9}}))
+    evaluation = calibration.evaluate(
+        [{"stream": "evaluation", "case": case, "evidence": evidence, "criteria": [
+            {"metric": "score", "value": v, "op": ">=", "threshold": None, "key": "C1.recovery.score"}]}
+         for case, evidence, values in (("C1.recovery", "recovery", [0.99] * 9 + [0.5]),
+                                        ("C1.control", "control", [0.5] * 8 + [0.95] * 2)) for v in values],
+        {"C1.recovery.score": 0.9})
+    calibration.record_rates(thresholds, evaluation, tmp_path / "records.jsonl")
+    monkeypatch.setattr(records_module, "THRESHOLDS_PATH", thresholds)
+    (tmp_path / "rep").mkdir()
+    writer = ReportWriter(tmp_path / "rep", tmp_path / "out.json", {"profile": "quick", "status": "running"})
+    writer.add([_record("C1.recovery", "recovery", 0.95, history=False),
+                _record("C1.control", "control", 0.5, history=False),
+                _record("C2.control", "control", 0.5, history=False)])
+    report = (tmp_path / "rep" / "report.md").read_text()
+    assert "false failures 1/10 (≤ 39.4%)" in report
+    assert "**Weak controls**" in report and "C1.control: power 80% (n 10), **weak**" in report
+    assert "not measured" in report  # C2's control has no measured rate

@@ -46,6 +46,25 @@ def thresholds() -> Thresholds:
         else Thresholds()
 
 
+def out_of_sample() -> dict[str, dict]:
+    """case -> its measured out-of-sample rate (``idtheory calibrate``'s evaluation of the thresholds in force,
+    stored in thresholds.json); empty when none was measured."""
+    if not THRESHOLDS_PATH.exists():
+        return {}
+    return json.loads(THRESHOLDS_PATH.read_text()).get("out_of_sample", {}).get("rates", {})
+
+
+def rate_text(row: dict | None) -> str:
+    """A measured rate as the reports print it: a control's power (weak below the target), a recovery's or a
+    fairness precondition's rate of not holding, with n and the exact 95 % upper bound."""
+    if not row:
+        return "not measured"
+    if "power" in row:
+        return f"power {row['power']:.0%} (n {row['n']})" + ("" if row["meets_target"] else ", **weak**")
+    word = "false failures" if row["evidence"] == "recovery" else "not as predicted"
+    return f"{word} {row['not_as_predicted']}/{row['n']} (≤ {row['upper_95']:.1%})"
+
+
 class RecordOnly(dict):
     """Thresholds that are all NaN: run the checks to record their metrics (calibration)."""
 
