@@ -20,6 +20,7 @@ A missed target is reported, never fixed by moving a threshold.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -80,16 +81,35 @@ def _key(stream: str, case: str, example, seed: int) -> str:
     return json.dumps([stream, case, repr(example), seed])
 
 
+#: bump when something a run's numbers depend on changes outside the check budget (a loss's defaults, a sampler)
+REVISION = 1
+#: the protocol of the records written before records carried theirs (the check budget of 2026-11)
+LEGACY_PROTOCOL = "c57a0f363fed"
+
+
+def protocol() -> str:
+    """What a record's numbers depend on besides its job: the check budget at every dimension (and
+    ``REVISION``). Records of another protocol are kept in the file but neither resumed nor summarized, so a
+    changed budget never mixes its runs with the old ones. (A new Budget field changes it too.)"""
+    budgets = [suite.check_budget(d) for d in range(1, 11)]
+    return hashlib.sha256(repr((REVISION, budgets)).encode()).hexdigest()[:12]
+
+
 class RecordStore:
-    """The append-only records file: one outcome per line, tagged with its stream and job."""
+    """The append-only records file: one outcome per line, tagged with its stream, job and protocol."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
 
-    def load(self) -> list[dict]:
+    def load_all(self) -> list[dict]:
         if not self.path.exists():
             return []
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+    def load(self) -> list[dict]:
+        """The records of the current protocol (:func:`protocol`)."""
+        current = protocol()
+        return [r for r in self.load_all() if r.get("protocol", LEGACY_PROTOCOL) == current]
 
     def done(self) -> set[str]:
         return {r["job"] for r in self.load() if "job" in r}
@@ -100,7 +120,7 @@ class RecordStore:
             for o in outcomes:
                 record = o.to_dict()
                 record["detail"] = {k: record["detail"].get(k) for k in ("r2", "lam_hat", "train_seconds")}
-                record |= {"stream": stream, "job": _key(stream, *job)}
+                record |= {"stream": stream, "job": _key(stream, *job), "protocol": protocol()}
                 stream_file.write(json.dumps(strict(record), allow_nan=False) + "\n")
 
 
@@ -318,8 +338,8 @@ def record_rates(path: Path, evaluation: dict[str, dict], records_file: Path) ->
 
 def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: dict[str, dict[str, int]],
              wanted: int, command: str, null: dict[str, dict] | None = None,
-             apart: dict[str, dict] | None = None) -> str:
-    lines = ["# Calibration", "", f"`{command}`", "",
+             apart: dict[str, dict] | None = None, records_note: str = "") -> str:
+    lines = ["# Calibration", "", f"`{command}`", "", *([records_note, ""] if records_note else []),
              "Thresholds are fitted on the calibration stream (even training seeds) only; every rate below is "
              "measured on the evaluation stream (odd training seeds, what `check` and `validate` draw). "
              f"Targets: false failures ≤ {TARGETS['false_failure']:.0%} with the exact 95 % upper bound ≤ "
@@ -366,6 +386,7 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
     """Fit (optionally write) thresholds from the store's calibration stream, evaluate on its evaluation
     stream, write the Markdown and JSON summaries; returns the summary."""
     records = store.load()
+    other_protocol = len(store.load_all()) - len(records)
     fitted = fit(records) if fit_thresholds else {}
     if fitted:
         merged = write_thresholds(thresholds_path, fitted, store.path)
@@ -386,14 +407,18 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
             counts[case][r["stream"]] += 1
     summary = {"thresholds": provenance or {k: {"value": v} for k, v in merged.items()}, "evaluation": evaluation,
                "null": null_rates(merged), "separation": separation(records, merged),
-               "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time()}
+               "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time(),
+               "protocol": protocol(), "other_protocol_records": other_protocol}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".json").write_text(dumps(summary))
         out.with_suffix(".md").write_text(markdown(summary["thresholds"], evaluation, summary["examples"], wanted,
-                                                   command, summary["null"], summary["separation"]))
+                                                   command, summary["null"], summary["separation"],
+                                                   f"Training protocol {summary['protocol']} (the check budget); "
+                                                   f"records of other protocols in the file, not used: "
+                                                   f"{other_protocol}."))
     return summary
 
 
-__all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "fit", "jobs", "run", "separation", "summarize",
+__all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "fit", "jobs", "protocol", "run", "separation", "summarize",
            "record_rates", "upper_bound"]

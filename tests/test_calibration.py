@@ -137,3 +137,36 @@ def test_separation_reports_the_overlap_no_threshold_can_remove():
     assert row["best_threshold"] == 0.97 and row["best_recovery_fails"] == 0.25 and row["best_control_holds"] == 0
     legacy = [dict(r, criteria=[{k: v for k, v in r["criteria"][0].items() if k != "key"}]) for r in recovery]
     assert calibration.separation(legacy + control, {})["C1.control"]["best_threshold"] == 0.97
+
+
+def test_records_of_another_training_protocol_are_kept_but_never_resumed_or_summarized(fake_case, tmp_path,
+                                                                                      monkeypatch):
+    from dataclasses import replace
+
+    store = calibration.RecordStore(tmp_path / "records.jsonl")
+    executor = LocalExecutor(1)
+    assert calibration.run("evaluation", [fake_case], 3, store, executor) == 3
+    assert {r["protocol"] for r in store.load()} == {calibration.protocol()}
+    # a record written before records carried their protocol counts as LEGACY_PROTOCOL
+    monkeypatch.setattr(calibration, "LEGACY_PROTOCOL", calibration.protocol())
+    legacy = {k: v for k, v in store.load()[0].items() if k != "protocol"} | {"job": "legacy"}
+    with store.path.open("a") as f:
+        f.write(json.dumps(legacy) + "\n")
+    assert len(store.load()) == 7 and "legacy" in store.done()
+    original = suite.check_budget
+    monkeypatch.setattr(suite, "check_budget", lambda dim: replace(original(dim), lr=0.004))
+    assert calibration.protocol() != calibration.LEGACY_PROTOCOL
+    assert store.load() == [] and len(store.load_all()) == 7
+    assert calibration.run("evaluation", [fake_case], 3, store, executor) == 3  # trained again, appended
+    assert len(store.load()) == 6 and len(store.load_all()) == 13
+    thresholds = tmp_path / "thresholds.json"
+    thresholds.write_text(json.dumps({"thresholds": {"C1.recovery.score": 0.9}}))
+    summary = calibration.summarize(store, thresholds, tmp_path / "summary", 3, "test", fit_thresholds=False)
+    assert summary["other_protocol_records"] == 7 and summary["evaluation"]["C1.recovery"]["n"] == 3
+    assert "records of other protocols in the file, not used: 7" in (tmp_path / "summary.md").read_text()
+
+
+def test_records_without_a_protocol_were_trained_with_the_check_budget_in_force():
+    """The records file's legacy lines (before 2026-11-29) were trained with today's check budget. When the
+    budget changes this fails: then change this test, never LEGACY_PROTOCOL (the legacy lines keep theirs)."""
+    assert calibration.protocol() == calibration.LEGACY_PROTOCOL
