@@ -33,9 +33,12 @@ class Budget:
     polish_steps: int = 0
     polish_batches: int = 64
     polish_lr: float = 0.03
+    # Train every run this many times from other initializations (in the same batch) and keep the one
+    # with the lowest final training loss (engine.fit_many); 1: no restarts.
+    restarts: int = 1
 
     def __post_init__(self):
-        for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples", "polish_batches"):
+        for name in ("steps", "batch", "hidden", "depth", "eval_every", "eval_samples", "polish_batches", "restarts"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Budget.{name} must be a positive int, got {value!r}")

@@ -26,12 +26,14 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import beta
 
 from . import suite
+from .budget import Budget
 from .results import dumps, strict
 
 STREAMS = ("calibration", "evaluation")
@@ -84,14 +86,22 @@ def _key(stream: str, case: str, example, seed: int) -> str:
 #: bump when something a run's numbers depend on changes outside the check budget (a loss's defaults, a sampler)
 REVISION = 1
 #: the protocol of the records written before records carried theirs (the check budget of 2026-11)
-LEGACY_PROTOCOL = "c57a0f363fed"
+LEGACY_PROTOCOL = "6b36f87d853f"
+
+
+#: the Budget fields when records began to carry their protocol; a field added since counts only where the
+#: check budget sets it away from its default (so adding a field leaves the protocol as it was)
+PROTOCOL_FIELDS = ("steps", "batch", "lr", "loss_lr", "anneal", "late_negatives", "late_from", "hidden", "depth",
+                   "eval_every", "eval_samples", "polish_steps", "polish_batches", "polish_lr")
 
 
 def protocol() -> str:
     """What a record's numbers depend on besides its job: the check budget at every dimension (and
     ``REVISION``). Records of another protocol are kept in the file but neither resumed nor summarized, so a
-    changed budget never mixes its runs with the old ones. (A new Budget field changes it too.)"""
-    budgets = [suite.check_budget(d) for d in range(1, 11)]
+    changed budget never mixes its runs with the old ones."""
+    defaults = {f.name: f.default for f in fields(Budget)}
+    budgets = [{k: v for k, v in asdict(suite.check_budget(d)).items() if k in PROTOCOL_FIELDS or v != defaults[k]}
+               for d in range(1, 11)]
     return hashlib.sha256(repr((REVISION, budgets)).encode()).hexdigest()[:12]
 
 

@@ -22,7 +22,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -79,6 +79,9 @@ class Fit:
     lam_hat: list[float] | None = None
     error: str | None = None  # the run diverged (its loss became non-finite); the other runs went on
     batched_loss: bool = True  # False: the loss was not vmappable and was evaluated run by run
+    # with Budget.restarts > 1: every restart's final training loss, and which one this Fit is (the lowest)
+    restart_losses: list[float] | None = None
+    restart: int = 0
 
 
 def lam_hat_of(loss: nn.Module, dim: int) -> list | None:
@@ -272,14 +275,55 @@ class StackedLoss:
                 loss.negatives = self.base.negatives
 
 
+#: restart r of a run with training seed s trains with seed s + r * RESTART_SEED_STRIDE
+RESTART_SEED_STRIDE = 1_000_003
+
+
 def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu",
              progress: Callable[[int, dict], None] | None = None) -> list[Fit]:
     """Train the runs of ``specs`` together (see the module docstring); one :class:`Fit` per run, in order.
 
     Every ``eval_every`` steps each run's history records its loss, linear R² and MCC on its own held-out
     latents, and ``progress(run_index, record)`` is called. A run whose loss turns non-finite is stopped
-    (its ``Fit.error`` says when) and the others go on."""
+    (its ``Fit.error`` says when) and the others go on.
+
+    With ``budget.restarts`` = R > 1 every run is trained R times, restart r from training seed
+    ``seed + r * RESTART_SEED_STRIDE`` (restart 0 is the run itself), all in the same batch, and the
+    restart with the lowest final training loss is kept: no ground truth, and a run stuck at a saddle or
+    folded has a higher loss (measured on C1's check budget: benchmarks/results/check-suite-notes.md).
+    The kept restart's trained loss parameters are copied into the spec's loss module."""
     budget = resolve_budget(budget)
+    if budget.restarts == 1:
+        return _fit_batch(specs, budget, device, progress)
+    r_count = budget.restarts
+    expanded = [spec if r == 0 else replace(spec, loss=copy.deepcopy(spec.loss),
+                                            seed=spec.seed + r * RESTART_SEED_STRIDE)
+                for spec in specs for r in range(r_count)]
+    fits = _fit_batch(expanded, budget, device, None if progress is None else (
+        lambda k, record: progress(k // r_count, {**record, "restart": k % r_count})))
+    out = []
+    for i, spec in enumerate(specs):
+        tries = fits[i * r_count:(i + 1) * r_count]
+        losses = [_final_training_loss(f) for f in tries]
+        best = min(range(r_count), key=lambda r: losses[r])
+        kept = tries[best]
+        if best:
+            spec.loss.load_state_dict(kept.loss.state_dict())
+            kept.loss = spec.loss
+        kept.restart_losses, kept.restart = losses, best
+        kept.seconds = sum(f.seconds for f in tries)
+        out.append(kept)
+    return out
+
+
+def _final_training_loss(fit: Fit) -> float:
+    """A run's mean training loss over its last evaluation interval (inf for a run that diverged)."""
+    trained = [h for h in fit.history if "polish_steps" not in h]
+    return float(trained[-1]["loss"]) if fit.error is None and trained else math.inf
+
+
+def _fit_batch(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu",
+               progress: Callable[[int, dict], None] | None = None) -> list[Fit]:
     dev = _arguments.device(device)
     check_batch(specs)
     keep_freed_memory()

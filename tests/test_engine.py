@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from idtheory import AnInfoNCE, GenerativeProcess, InfoNCE
 from idtheory.budget import Budget
 from idtheory.cli import app
-from idtheory.engine import RunSpec, fit_groups, fit_many
+from idtheory.engine import RESTART_SEED_STRIDE, RunSpec, fit_groups, fit_many
 from idtheory.losses import LpAnInfoNCE
 from idtheory.reproduce import parse_seeds
 
@@ -187,3 +187,24 @@ def test_a_negative_polish_is_refused():
         Budget(polish_steps=-1)
     with pytest.raises(ValueError, match="polish_lr must be a finite number > 0"):
         Budget(polish_lr=0.0)
+
+
+def test_restarts_keep_the_run_with_the_lowest_final_training_loss():
+    """Every run trained twice in one batch; the kept one is, bit for bit, the restart trained alone with
+    the lower final loss, and the spec's loss module carries its parameters."""
+    from dataclasses import replace
+
+    spectra = [(2.0, 3.2, 5.12), (1.0, 2.5, 6.0), (3.0, 3.0, 8.0), (1.5, 4.0, 9.0)]
+    specs = _specs(spectra)
+    kept = fit_many(specs, replace(SMALL, restarts=2))
+    for spec, fit, lam in zip(specs, kept, spectra):
+        tries = fit_many([RunSpec(GenerativeProcess(lam=lam, seed=spec.seed), AnInfoNCE(3),
+                                  spec.seed + r * RESTART_SEED_STRIDE) for r in range(2)], SMALL)
+        losses = [t.history[-1]["loss"] for t in tries]
+        best = losses.index(min(losses))
+        assert fit.restart_losses == losses and fit.restart == best
+        assert fit.lam_hat == tries[best].lam_hat == spec.loss.lam_hat.tolist()
+        assert all(torch.equal(p, q) for p, q in zip(fit.encoder.parameters(), tries[best].encoder.parameters()))
+    assert {f.restart for f in kept} == {0, 1}  # both ways of keeping a run are exercised
+    with pytest.raises(ValueError, match="Budget.restarts must be a positive int, got 0"):
+        Budget(restarts=0)
