@@ -372,9 +372,9 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
                      f"{row['upper_95']:.1%} | {power} | {'met' if row['meets_target'] else '**missed**'} |")
     lines += ["", "## How far apart recovery and control runs lie (calibration stream)", "",
               "The share of the recovery runs a threshold is fitted to that fail it, and of a control's runs that "
-              "pass it, at the threshold in force and at the best single threshold for these runs (least sum "
+              "pass it, at this summary's threshold and at the best single threshold for these runs (least sum "
               "of the two shares). A best sum well above 0 means no threshold separates them at this budget.", "",
-              "| control | threshold | n (recovery / control) | in force | recovery fails | control holds | "
+              "| control | threshold | n (recovery / control) | value | recovery fails | control holds | "
               "best | recovery fails | control holds |", "|---|---|---|---|---|---|---|---|---|"]
     for case, row in (apart or {}).items():
         in_force = (f"{row['threshold']:.4f} | {row['recovery_fails']:.1%} | {row['control_holds']:.1%}"
