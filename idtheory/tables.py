@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .report import EVIDENCE_WORDS, summary, weak_controls
-from .suite.records import out_of_sample, rate_text
+from .suite.records import out_of_sample
 
 
 def _fmt(values, digits=2) -> str:
@@ -62,8 +62,9 @@ def print_check(console: Console, profile: str, seconds: float, records: list[di
     console.print(table)
     rates = out_of_sample()
     for case in weak_controls(records, rates):
-        console.print(f"[yellow]weak control[/yellow] {case}: {rate_text(rates[case]).replace('**', '')} out of "
-                      "sample (idtheory calibrate)")
+        row = rates[case]
+        console.print(f"[yellow]weak control[/yellow] {case}: power {row['power']:.0%} out of sample (n {row['n']}, "
+                      "idtheory calibrate)")
     for r in records:
         if not r["passed"]:
             console.print(f"[red]FAILED[/red] {r['case']} ({r['loss']}, {r['params']}): "

@@ -66,3 +66,10 @@ def test_the_report_prints_each_run_with_its_measured_rate_and_marks_weak_contro
     assert "false failures 1/10 (≤ 39.4%)" in report
     assert "**Weak controls**" in report and "C1.control: power 80% (n 10), **weak**" in report
     assert "not measured" in report  # C2's control has no measured rate
+    from rich.console import Console
+
+    from idtheory.tables import print_check
+
+    console = Console(record=True, width=200)
+    print_check(console, "quick", 1.0, writer.records)
+    assert "weak control C1.control: power 80% out of sample (n 10" in console.export_text()
