@@ -25,9 +25,8 @@ import torch
 
 from idtheory import calibration, suite
 from idtheory.claims import predicted_group
-from idtheory.engine import fit_groups
 from idtheory.results import dumps, writable_file, write_atomic
-from idtheory.suite.runs import Train, _lam_error, _process, _score, aninfonce, check_budget, scored
+from idtheory.suite.runs import Train, _lam_error, _process, _score, aninfonce, check_budget, train_many
 
 BUDGET_FIELDS = {f.name: f.type for f in fields(check_budget(3))}
 
@@ -47,21 +46,13 @@ def train_config(examples: list[tuple], config: dict, chunk: int) -> list[dict]:
     rows = []
     for start in range(0, len(examples), chunk):
         part = examples[start:start + chunk]
-        requests = [Train(_process(None, lam=lam, seed=seed), aninfonce(_process(None, lam=lam, seed=seed)), seed)
-                    for _, lam, seed in part]
-        by_dim: dict[int, list[int]] = {}
-        for k, r in enumerate(requests):
-            by_dim.setdefault(r.process.dim, []).append(k)
-        fits = [None] * len(part)
-        for dim, members in by_dim.items():
-            budget = replace(check_budget(dim), **config)
-            for k, fit in zip(members, fit_groups([requests[k].spec() for k in members], budget)):
-                fits[k] = fit
-        for (_, lam, seed), request, fit in zip(part, requests, fits):
-            if fit.error is not None:
-                rows.append({"lam": list(lam), "seed": seed, "error": fit.error})
+        processes = [_process(None, lam=lam, seed=seed) for _, lam, seed in part]
+        requests = [Train(p, aninfonce(p), seed) for p, (_, _, seed) in zip(processes, part)]
+        runs = train_many(requests, budget=lambda dim: replace(check_budget(dim), **config))
+        for (_, lam, seed), run in zip(part, runs):
+            if isinstance(run, Exception):
+                rows.append({"lam": list(lam), "seed": seed, "error": str(run)})
                 continue
-            run = scored(request.process, fit, seed, "cpu")
             score, perm, _ = _score(run, predicted_group(lam))
             rows.append({"lam": list(lam), "seed": seed, "score": score,
                          "lam_error": _lam_error(run.lam_hat, lam, perm), "r2": run.history[-1]["r2"],

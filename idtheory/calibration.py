@@ -238,7 +238,7 @@ def _shares(recovery: np.ndarray, control: np.ndarray, threshold: float) -> tupl
 
 def separation(records: list[dict], thresholds: dict[str, float], stream: str = "calibration") -> dict[str, dict]:
     """How far apart a threshold's recovery runs and each control judged against it lie, on ``stream``:
-    the share of recovery runs that fail the threshold in force and of control runs that pass it, and the
+    the share of recovery runs that fail the threshold in ``thresholds`` and of control runs that pass it, and the
     best any single threshold could do on these runs (the one minimizing the sum of the two shares). A
     best sum far above 0 means the statistic cannot separate them at this budget, whatever the threshold."""
     recovery: dict[str, list[float]] = defaultdict(list)
@@ -377,9 +377,9 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
               "| control | threshold | n (recovery / control) | value | recovery fails | control holds | "
               "best | recovery fails | control holds |", "|---|---|---|---|---|---|---|---|---|"]
     for case, row in (apart or {}).items():
-        in_force = (f"{row['threshold']:.4f} | {row['recovery_fails']:.1%} | {row['control_holds']:.1%}"
+        at_value = (f"{row['threshold']:.4f} | {row['recovery_fails']:.1%} | {row['control_holds']:.1%}"
                     if "threshold" in row else "– | – | –")
-        lines.append(f"| {case} | {row['threshold_key']} | {row['n_recovery']} / {row['n_control']} | {in_force} | "
+        lines.append(f"| {case} | {row['threshold_key']} | {row['n_recovery']} / {row['n_control']} | {at_value} | "
                      f"{row['best_threshold']:.4f} | {row['best_recovery_fails']:.1%} | "
                      f"{row['best_control_holds']:.1%} |")
     lines += ["", "## A random element of the next larger group", "",
@@ -399,12 +399,10 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
     other_protocol = len(store.load_all()) - len(records)
     fitted = fit(records) if fit_thresholds else {}
     if fitted:
-        merged = write_thresholds(thresholds_path, fitted, store.path)
-    elif thresholds_path.exists():
-        merged = json.loads(thresholds_path.read_text())["thresholds"]
-    else:
-        merged = dict(suite.thresholds())
-    provenance = json.loads(thresholds_path.read_text()).get("provenance", {}) if thresholds_path.exists() else {}
+        write_thresholds(thresholds_path, fitted, store.path)
+    stored = json.loads(thresholds_path.read_text()) if thresholds_path.exists() else {}
+    merged = stored.get("thresholds") or dict(suite.thresholds())
+    provenance = stored.get("provenance", {})
     evaluation = evaluate(records, merged)
     if thresholds_path.exists() and evaluation:
         record_rates(thresholds_path, evaluation, store.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,17 +48,19 @@ class Train:
         return RunSpec(self.process, self.loss, self.seed, self.normalize)
 
 
-def train_many(requests: list[Train], device: str = "cpu") -> list[Run | Exception]:
+def train_many(requests: list[Train], device: str = "cpu",
+               budget: Callable[[int], Budget] = check_budget) -> list[Run | Exception]:
     """Train every request in the batched engine — runs that can share a model together, one batch per
     dimension, loss configuration and setting — and score each on its own held-out latents. A run that
-    diverged, or a batch that raised, gives its exception in place of the run."""
+    diverged, or a batch that raised, gives its exception in place of the run. ``budget``: the budget of
+    a dimension (the checks' by default; benchmarks/check_budget.py varies it)."""
     out: list[Run | Exception | None] = [None] * len(requests)
     by_dim: dict[int, list[int]] = {}
     for k, request in enumerate(requests):
         by_dim.setdefault(request.process.dim, []).append(k)
     for dim, members in by_dim.items():
         try:
-            fits = fit_groups([requests[k].spec() for k in members], check_budget(dim), device)
+            fits = fit_groups([requests[k].spec() for k in members], budget(dim), device)
         except Exception as err:  # noqa: BLE001 - handed back to the cases that asked
             for k in members:
                 out[k] = err
