@@ -4,7 +4,8 @@ Draws ``--examples`` examples from C1's strategy (d = 3–4, spectrum and seed),
 on each with the check budget twice in one invocation: one run at a time through
 ``idtheory.training.fit`` (the engine with K = 1), and all runs of one dimension together through
 ``idtheory.engine.fit_groups``. Both use the machine the way check, validate and calibrate do: the
-examples are split over ``--workers`` processes with one torch thread each. It records the seconds per
+examples are split over ``--workers`` processes with one torch thread each, in equal shares sorted by
+dimension (the largest batches the split allows). It records the seconds per
 example of each (wall clock), their ratio, and the largest difference of the signed-permutation score
 and of Λ̂ between a run trained alone and the same run trained in the batch.
 
@@ -74,7 +75,11 @@ def main() -> None:
         writable_file(args.json)
     examples = suite.draw_examples(suite.CASES["C1"], args.examples, 4, args.seed, stream="calibration")
     examples = [(tuple(lam), seed) for lam, seed in examples]
-    shards = [examples[k::args.workers] for k in range(args.workers)]  # both dimensions in every shard
+    # Equal shares of the examples sorted by dimension, so that each worker's batches are as large as the
+    # split allows (as calibrate's tasks of 32 jobs of one case); the single-run path gets the same shares.
+    by_dim = sorted(examples, key=lambda e: len(e[0]))
+    size = -(-len(by_dim) // args.workers)
+    shards = [by_dim[k * size:(k + 1) * size] for k in range(args.workers)]
     executor = LocalExecutor(args.workers)
     sequential, alone = timed(executor, "alone", shards, args.steps)
     batched_seconds, batched = timed(executor, "batched", shards, args.steps)

@@ -95,6 +95,40 @@ class LocalExecutor:
 
 
 @contextlib.contextmanager
+def forwarded(callback: Callable | None) -> Iterator[Callable | None]:
+    """A picklable stand-in for ``callback`` that jobs in worker processes can call (live progress): each
+    call is queued and made here, in the caller's process, by a relay thread, in the order received."""
+    if callback is None:
+        yield None
+        return
+    import multiprocessing
+
+    manager = multiprocessing.get_context("spawn").Manager()
+    queue = manager.Queue()
+
+    def relay():
+        while (args := queue.get()) is not None:
+            callback(*args)
+
+    thread = threading.Thread(target=relay, daemon=True)
+    thread.start()
+    try:
+        yield _Relay(queue)
+    finally:
+        queue.put(None)
+        thread.join()
+        manager.shutdown()
+
+
+@dataclass(frozen=True)
+class _Relay:
+    queue: Any
+
+    def __call__(self, *args) -> None:
+        self.queue.put(args)
+
+
+@contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
     """SIGTERM (``kill``, ``timeout``, a batch scheduler) reaches only this process, not its workers as Ctrl-C
     does: turn it into SystemExit so the pool's workers are stopped instead of left running their jobs."""

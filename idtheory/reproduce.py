@@ -86,35 +86,64 @@ def reproduce(
     progress: Callable[[str, dict], None] | None = None,
     on_record: Callable[[dict], None] | None = None,
     steps: int | None = None,
+    workers: int = 1,
 ) -> list[dict]:
     """Train every loss of experiment ``name`` and return one result record per loss and seed.
 
     Several seeds (a sequence) train together in the batched engine, one batch per loss; each seed's
-    record is what that seed gives alone. ``progress(label, record)`` sees every evaluation (label: the
-    loss, with the seed when there are several); ``on_record`` each record as soon as its loss is
-    trained. ``steps`` overrides the budget's length."""
+    record is what that seed gives alone up to rounding (at d = 10 a batch can round differently in the
+    last bit from a run alone, and a 20,000-step run amplifies that: README, Batched training). ``workers`` > 1 splits the seeds over that many processes with
+    one torch thread each (:class:`idtheory.executors.LocalExecutor`), each training its share as one
+    batch: on 2 cores two one-thread batches of d = 10 runs beat one two-thread batch, whose small
+    kernels split poorly over threads (README, Batched training). ``progress(label, record)`` sees every
+    evaluation (label: the loss, with the seed when there are several); ``on_record`` each record as soon
+    as its batch is trained. ``steps`` overrides the budget's length."""
     exp, budget_config = plan(name, budget, steps, sampler, negatives, device)
     seeds = [seed] if isinstance(seed, int) else list(seed)
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     budget_name = (budget if isinstance(budget, str) else "custom") + (f" ({steps} steps)" if steps else "")
-    lam = tuple(v / 2 for v in exp.lam_code)
+    shards = [part for part in (seeds[k::workers] for k in range(workers)) if part]
+    jobs = [(name, loss_name, budget_config, budget_name, sampler, shard, device, negatives, len(seeds) > 1)
+            for loss_name in exp.losses for shard in shards]
+    records: list[dict] = []
+
+    def done(job, shard_records):
+        records.extend(shard_records)
+        if on_record is not None:
+            for record in shard_records:
+                on_record(record)
+
+    if len(jobs) == 1 or workers == 1:
+        for job in jobs:
+            done(job, _train_seeds(*job, progress))
+    else:
+        from .executors import LocalExecutor, forwarded
+
+        with forwarded(progress) as relay:
+            LocalExecutor(min(workers, len(jobs))).run(_train_seeds, [(*job, relay) for job in jobs], done)
+    order = {(loss_name, s): k for k, (loss_name, s) in enumerate((n, s) for n in exp.losses for s in seeds)}
+    return sorted(records, key=lambda r: order[r["loss"], r["seed"]])
+
+
+def _train_seeds(name: str, loss_name: str, budget: Budget, budget_name: str, sampler: str, seeds: list[int],
+                 device: str, negatives: str, labelled: bool, progress: Callable[[str, dict], None] | None):
+    """One loss of experiment ``name`` on ``seeds``, trained as one batch: a record per seed."""
+    lam = tuple(v / 2 for v in EXPERIMENTS[name].lam_code)
     processes = [GenerativeProcess(lam=lam, conditional=sampler, seed=s) for s in seeds]
     group = Indeterminacy.from_spectrum(lam)
+    specs = [RunSpec(p, _make_loss(loss_name, p.dim, negatives), s) for p, s in zip(processes, seeds)]
+    labels = [f"{loss_name} seed {s}" if labelled else loss_name for s in seeds]
+    fits = fit_many(specs, budget, device, None if progress is None else (lambda k, r: progress(labels[k], r)))
     records = []
-    for loss_name in exp.losses:
-        specs = [RunSpec(p, _make_loss(loss_name, p.dim, negatives), s) for p, s in zip(processes, seeds)]
-        labels = [loss_name if len(seeds) == 1 else f"{loss_name} seed {s}" for s in seeds]
-        fits = fit_many(specs, budget_config, device,
-                        None if progress is None else (lambda k, r, lb=labels: progress(lb[k], r)))
-        for p, s, result in zip(processes, seeds, fits):
-            if result.error is not None:
-                raise FloatingPointError(f"{loss_name}, seed {s}: {result.error}")
-            records.append(score(name, loss_name, p, group, result, s, device) | {
-                "budget": budget_name, "budget_params": asdict(budget_config), "sampler": sampler,
-                "batched_with": len(seeds),
-                "negatives": negatives if budget_config.late_step is None else
-                f"{negatives}, then {budget_config.late_negatives} from step {budget_config.late_step}"})
-            if on_record is not None:
-                on_record(records[-1])
+    for p, s, result in zip(processes, seeds, fits):
+        if result.error is not None:
+            raise FloatingPointError(f"{loss_name}, seed {s}: {result.error}")
+        records.append(score(name, loss_name, p, group, result, s, device) | {
+            "budget": budget_name, "budget_params": asdict(budget), "sampler": sampler,
+            "batched_with": len(seeds),
+            "negatives": negatives if budget.late_step is None else
+            f"{negatives}, then {budget.late_negatives} from step {budget.late_step}"})
     return records
 
 

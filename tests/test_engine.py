@@ -89,6 +89,25 @@ def test_reproduce_several_seeds_in_one_batch(tmp_path):
     assert payload["summary"]["aninfonce"]["seeds"] == [0, 1]
 
 
+def test_reproduce_over_worker_processes_gives_each_seed_its_own_numbers():
+    """Seeds split over two one-thread worker processes: each seed's record is the one it gets in one batch
+    (one thread here too) to float tolerance (at d = 10 a batch of one and of two can round differently in
+    the last bit: README, Batched training), progress reaches this process, and a record says how many
+    runs shared its batch."""
+    from idtheory.reproduce import reproduce
+
+    seen = []
+    split = reproduce("bimodal", steps=8, seed=[0, 1], workers=2, progress=lambda label, r: seen.append(label))
+    together = reproduce("bimodal", steps=8, seed=[0, 1])
+    assert [(r["seed"], r["batched_with"]) for r in split] == [(0, 1), (1, 1)]
+    for mine, theirs in zip(split, together):
+        assert mine["mcc"] == pytest.approx(theirs["mcc"], abs=1e-5)
+        assert mine["lam_hat_matched"] == pytest.approx(theirs["lam_hat_matched"], rel=1e-5)
+    assert set(seen) == {"aninfonce seed 0", "aninfonce seed 1"}
+    with pytest.raises(ValueError, match="workers must be an int >= 1, got 0"):
+        reproduce("bimodal", steps=8, seed=[0, 1], workers=0)
+
+
 @pytest.mark.parametrize("text, seeds", [("0-4", [0, 1, 2, 3, 4]), ("0,3,7", [0, 3, 7]), ("2", [2])])
 def test_seed_ranges(text, seeds):
     assert parse_seeds(text) == seeds

@@ -6,7 +6,7 @@ import pytest
 import torch
 from scipy.stats import ortho_group
 
-from idtheory.losses import AnInfoNCE, InfoNCE
+from idtheory.losses import AnInfoNCE, InfoNCE, inner_products
 
 
 @pytest.fixture(autouse=True)
@@ -181,3 +181,25 @@ def test_lp_critic_matches_its_formula(p):
     assert torch.allclose(loss.pair_critic(a, b), naive.diagonal(), atol=1e-10)
     with pytest.raises(ValueError, match="p must be a finite number > 0"):
         LpAnInfoNCE(3, p=0.0)
+
+
+def test_inner_products_backward_and_vmap_rule_are_exact():
+    """The critics' matmul with its transposed backward: gradients by finite differences, and under
+    vmap (a batched and an unbatched argument) the same values and gradients as the plain product."""
+    with torch.enable_grad():  # this module's tests otherwise run without autograd
+        _check_inner_products()
+
+
+def _check_inner_products():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(3, 5, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(inner_products, (a, b))
+    for in_dims, second in (((0, 0), b), ((0, None), b[0])):
+        vmapped = torch.func.vmap(inner_products, in_dims=in_dims)(a, second)
+        plain = a @ second.mT
+        assert torch.allclose(vmapped, plain)
+        weights = torch.randn(plain.shape, generator=gen, dtype=torch.float64)
+        got = torch.autograd.grad((vmapped * weights).sum(), (a, b))
+        want = torch.autograd.grad((plain * weights).sum(), (a, b))
+        assert all(torch.allclose(g, w) for g, w in zip(got, want))
