@@ -92,11 +92,12 @@ def reproduce(
 
     Several seeds (a sequence) train together in the batched engine, one batch per loss; each seed's
     record is what that seed gives alone up to rounding (at d = 10 a batch can round differently in the
-    last bit from a run alone, and a 20,000-step run amplifies that: README, Batched training). ``workers`` > 1 splits the seeds over that many processes with
-    one torch thread each (:class:`idtheory.executors.LocalExecutor`), each training its share as one
-    batch: on 2 cores two one-thread batches of d = 10 runs beat one two-thread batch, whose small
-    kernels split poorly over threads (README, Batched training). ``progress(label, record)`` sees every
-    evaluation (label: the loss, with the seed when there are several); ``on_record`` each record as soon
+    last bit from a run alone, and a 20,000-step run amplifies that: README, Batched training).
+    ``workers`` > 1 splits the seeds over that many processes with one torch thread each
+    (:class:`idtheory.executors.LocalExecutor`), each training its share as one batch: on 2 cores two
+    one-thread batches of d = 10 runs beat one two-thread batch, whose small kernels split poorly over
+    threads (README, Batched training). ``progress(label, record)`` sees every evaluation (label: the
+    loss, with the seed when there are several); ``on_record`` each record as soon
     as its batch is trained. ``steps`` overrides the budget's length."""
     exp, budget_config = plan(name, budget, steps, sampler, negatives, device)
     seeds = [seed] if isinstance(seed, int) else list(seed)
