@@ -10,6 +10,11 @@ force. Ground truth only scores the runs; nothing is selected by it.
 
     python benchmarks/check_budget.py --case C1 --stream evaluation --examples 100 \
         --config lr=0.002 --config lr=0.004 --json benchmarks/results/check_budget_lr.json
+
+``--dims 8-10`` draws examples of those dimensions from BAND_SPECTRA instead: what a budget for the
+thorough profile's d = 8–10 band recovers, before any threshold is calibrated there. The checks' own
+strategies space neighbouring λ by ×1.6–2.0, which at d = 10 spans λ = 2…500; the band keeps the
+paper's range instead (linspace 2.5…12.5: neighbours ×1.13–1.44). The MCC is reported beside the score.
 """
 
 from __future__ import annotations
@@ -23,11 +28,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from idtheory import calibration, suite
+from idtheory import calibration, strategies, suite
 from idtheory.claims import predicted_group
 from idtheory.results import dumps, writable_file, write_atomic
 from idtheory.suite.runs import Train, _lam_error, _process, _score, aninfonce, check_budget, train_many
 
+#: d = 8–10 spectra: neighbours ×1.15–1.3 from λ_min 2…5, so λ_max / λ_min ≈ 3.5…10.6 at d = 10
+BAND_SPECTRA = {
+    "C1": lambda low, high: strategies.distinct_spectra(low, high, 0.15, 0.3, 2.0, 5.0),
+    "C2": lambda low, high: strategies.tied_spectra(low, high, 0.15, 0.3, 2.0, 5.0, min_block=3, min_groups=2),
+}
 BUDGET_FIELDS = {f.name: f.type for f in fields(check_budget(3))}
 
 
@@ -56,7 +66,8 @@ def train_config(examples: list[tuple], config: dict, chunk: int) -> list[dict]:
             score, perm, _ = _score(run, predicted_group(lam))
             rows.append({"lam": list(lam), "seed": seed, "score": score,
                          "lam_error": _lam_error(run.lam_hat, lam, perm), "r2": run.history[-1]["r2"],
-                         "final_loss": run.history[-1]["loss"], "error": None})
+                         "mcc": run.history[-1]["mcc"], "final_loss": run.history[-1]["loss"],
+                         "train_seconds": run.seconds, "error": None})
         print(f"  {min(start + chunk, len(examples))}/{len(examples)}", flush=True)
     return rows
 
@@ -66,7 +77,8 @@ def summary(rows: list[dict], case: str) -> dict:
     ok = [r for r in rows if r["error"] is None]
     score = np.array([r["score"] for r in ok])
     lam_error = np.array([r["lam_error"] for r in ok])
-    return {"runs": len(rows), "errors": len(rows) - len(ok),
+    return {"runs": len(rows), "errors": len(rows) - len(ok), "mcc_median": float(np.median([r["mcc"] for r in ok])),
+            "lam_error_median": float(np.median(lam_error)),
             "score_below_threshold": int((score < th[f"{case}.recovery.score"]).sum()),
             "lam_error_above_threshold": int((lam_error > th[f"{case}.recovery.lam_error"]).sum()),
             "score_below": {str(t): int((score < t).sum()) for t in (0.9, 0.95, 0.98)},
@@ -81,6 +93,8 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--config", action="append", default=None,
                         help="Budget overrides, comma-separated key=value (repeat for each configuration)")
+    parser.add_argument("--dims", default=None, help="LO-HI: examples of these dimensions only (default: the "
+                        "checks' own, d <= 4)")
     parser.add_argument("--chunk", type=int, default=32, help="runs per engine batch")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
@@ -89,8 +103,15 @@ def main() -> None:
         writable_file(args.json)
     torch.set_num_threads(args.threads)
     configs = [overrides(c) for c in (args.config or ["lr=0.002", "lr=0.004"])]
-    examples = calibration.jobs(args.stream, [args.case], args.examples)
-    out = {"case": args.case, "stream": args.stream, "examples": len(examples), "configs": [],
+    if args.dims:
+        low, high = map(int, args.dims.split("-"))
+        band = BAND_SPECTRA[args.case]
+        examples = [(args.case, lam, seed) for lam, seed in
+                    suite.draw_examples(lambda m: band(low, m), args.examples, high, seed=1, stream=args.stream)]
+    else:
+        examples = calibration.jobs(args.stream, [args.case], args.examples)
+    out = {"case": args.case, "stream": args.stream, "dims": args.dims or "3-4", "examples": len(examples),
+           "configs": [],
            "thresholds": {k: float(v) for k, v in suite.thresholds().items() if k.startswith(args.case)},
            "threads": args.threads, "torch": torch.__version__, "python": platform.python_version(),
            "machine": platform.machine()}

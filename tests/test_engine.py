@@ -80,7 +80,8 @@ def test_a_loss_that_cannot_be_vmapped_runs_run_by_run_with_the_same_numbers():
 
 def test_reproduce_several_seeds_in_one_batch(tmp_path):
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(app, ["reproduce", "bimodal", "--seeds", "0-1", "--steps", "8", "--json", str(out)])
+    result = CliRunner().invoke(app, ["reproduce", "bimodal", "--seeds", "0-1", "--steps", "8", "--workers", "1",
+                                       "--json", str(out)])
     assert result.exit_code == 0, result.output
     import json
 

@@ -92,6 +92,7 @@ def _bad_inputs(tmp_path, a_file):
         (["validate", f"{tmp_path / 'imports.py'}:loss"], "No module named 'no_such_module_anywhere'"),
         (["reproduce", "bimodal", "--threads", "-3"], "--threads must be >= 1, got -3"),
         (["reproduce", "bimodal", "--steps", "0"], "steps must be a positive int, got 0"),
+        (["reproduce", "bimodal", "--seeds", "0-1", "--workers", "0"], "--workers must be >= 1, got 0"),
         (["reproduce", "bimodal", "--json", str(a_file / "r.json")], "lies under"),
         (["prove", "--out", str(a_file / "d.md"), "--format", "md"], "lies under"),
     ]
