@@ -134,8 +134,12 @@ class StackedEncoder:
         map commutes with the normalization, so normalized outputs rotate the same way). Run by run: a
         batched matmul may round differently from K = 1, and a run must not depend on its batch-mates."""
         for r, w, b in zip(rotation, self.weights[-1], self.biases[-1]):
-            w.copy_(r @ w)
-            b.copy_(r @ b)
+            # On fresh copies: BLAS rounds by its operands' memory alignment, which for a slice of a stacked
+            # tensor depends on the run's place in the batch (measured at d = 7 and 10); fresh tensors are
+            # always aligned alike.
+            r = r.clone()
+            w.copy_(r @ w.clone())
+            b.copy_(r @ b.clone())
 
     @torch.no_grad()
     def write_back(self, encoders: Sequence[Encoder]) -> None:
