@@ -91,9 +91,8 @@ def reproduce(
     """Train every loss of experiment ``name`` and return one result record per loss and seed.
 
     Several seeds (a sequence) train together in the batched engine, one batch per loss; each seed's
-    record is what that seed gives alone up to rounding (at d = 10 a batch can round differently in the
-    last bit from a run alone, and a 20,000-step run amplifies that: README, Batched training).
-    ``workers`` > 1 splits the seeds over that many processes with one torch thread each
+    record is what that seed gives alone (bitwise at d = 10, tested; the exceptions measured so far are in
+    the README, Batched training). ``workers`` > 1 splits the seeds over that many processes with one torch thread each
     (:class:`idtheory.executors.LocalExecutor`), each training its share as one batch: on 2 cores two
     one-thread batches of d = 10 runs beat one two-thread batch, whose small kernels split poorly over
     threads (README, Batched training). ``progress(label, record)`` sees every evaluation (label: the
