@@ -70,6 +70,8 @@ def reproduce(
     steps: Optional[int] = typer.Option(None, help="override the budget's number of steps"),
     workers: int = typer.Option(2, help="with several seeds: processes to split them over, one torch thread each "
                                 "(on 2 cores faster than one two-thread batch); 1: every seed in one batch"),
+    restarts: int = typer.Option(1, help="initializations per seed, the lowest final training loss kept (catches "
+                                 "the d = 10 folds; R times the training)"),
 ):
     """Train an official experiment and score it against the predicted indeterminacy."""
     import torch
@@ -83,7 +85,7 @@ def reproduce(
             raise ValueError(f"--threads must be >= 1, got {threads}")
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
-        exp, chosen = plan(experiment, budget, steps, sampler, negatives, device)
+        exp, chosen = plan(experiment, budget, steps, sampler, negatives, device, restarts)
         seed_list = parse_seeds(seeds) if seeds is not None else [seed]
         out = results.writable_file(json_path, "--json")
     except ValueError as err:
@@ -106,7 +108,7 @@ def reproduce(
 
         try:
             records = run(experiment, budget, sampler, seed_list, device, negatives, progress,
-                          on_record=lambda r: file.add([r]), steps=steps, workers=workers)
+                          on_record=lambda r: file.add([r]), steps=steps, workers=workers, restarts=restarts)
         except KeyboardInterrupt:
             done = {(r["loss"], r["seed"]) for r in file.records}
             file.finish("interrupted", [f"{n} seed {s}" for n in exp.losses for s in seed_list if (n, s) not in done])

@@ -7,7 +7,7 @@ to the paper's convention (λ_paper = λ_code / 2) for the process and the loss.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -51,8 +51,9 @@ def _make_loss(name: str, dim: int, negatives: str) -> torch.nn.Module:
 
 
 def plan(name: str, budget: str | Budget = "quick", steps: int | None = None, sampler: str = "exact",
-         negatives: str = "both", device: str = "cpu") -> tuple[Experiment, Budget]:
-    """Check every argument of a reproduction before any training: the experiment and the resolved budget."""
+         negatives: str = "both", device: str = "cpu", restarts: int = 1) -> tuple[Experiment, Budget]:
+    """Check every argument of a reproduction before any training: the experiment and the resolved budget
+    (with ``restarts`` initializations per seed, the lowest final training loss kept: ``Budget.restarts``)."""
     from .conditionals import CONDITIONALS
     from .losses import NEGATIVES
 
@@ -60,7 +61,8 @@ def plan(name: str, budget: str | Budget = "quick", steps: int | None = None, sa
     _arguments.choice(sampler, tuple(CONDITIONALS), "conditional")
     _arguments.choice(negatives, NEGATIVES, "negatives scheme")
     _arguments.device(device)
-    return exp, resolve_budget(budget, steps)
+    chosen = resolve_budget(budget, steps)
+    return exp, chosen if restarts == chosen.restarts else replace(chosen, restarts=restarts)
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -87,6 +89,7 @@ def reproduce(
     on_record: Callable[[dict], None] | None = None,
     steps: int | None = None,
     workers: int = 1,
+    restarts: int = 1,
 ) -> list[dict]:
     """Train every loss of experiment ``name`` and return one result record per loss and seed.
 
@@ -97,12 +100,15 @@ def reproduce(
     one-thread batches of d = 10 runs beat one two-thread batch, whose small kernels split poorly over
     threads (README, Batched training). ``progress(label, record)`` sees every evaluation (label: the
     loss, with the seed when there are several); ``on_record`` each record as soon
-    as its batch is trained. ``steps`` overrides the budget's length."""
-    exp, budget_config = plan(name, budget, steps, sampler, negatives, device)
+    as its batch is trained. ``steps`` overrides the budget's length; ``restarts`` > 1 trains every seed that
+    many times from other initializations and keeps the run with the lowest final training loss (no
+    ground truth; a folded d = 10 run ends with a clearly higher loss: README, Batched training)."""
+    exp, budget_config = plan(name, budget, steps, sampler, negatives, device, restarts)
     seeds = [seed] if isinstance(seed, int) else list(seed)
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
-    budget_name = (budget if isinstance(budget, str) else "custom") + (f" ({steps} steps)" if steps else "")
+    budget_name = ((budget if isinstance(budget, str) else "custom") + (f" ({steps} steps)" if steps else "")
+                   + (f" ({restarts} restarts)" if restarts > 1 else ""))
     shards = [part for part in (seeds[k::workers] for k in range(workers)) if part]
     jobs = [(name, loss_name, budget_config, budget_name, sampler, shard, device, negatives, len(seeds) > 1)
             for loss_name in exp.losses for shard in shards]
@@ -186,6 +192,8 @@ def score(name, loss_name, process, group, result, seed, device) -> dict:
         "lam": list(process.lam),
         "history": result.history,
     }
+    if result.restart_losses is not None:  # Budget.restarts > 1: which initialization was kept, and why
+        record |= {"restart": result.restart, "restart_losses": result.restart_losses}
     if result.lam_hat is not None:
         perm = group.matching(recovery)
         matched = np.asarray(result.lam_hat)[perm]

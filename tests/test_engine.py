@@ -106,6 +106,15 @@ def test_reproduce_over_worker_processes_gives_each_seed_its_own_numbers():
         reproduce("bimodal", steps=8, seed=[0, 1], workers=0)
 
 
+def test_reproduce_with_restarts_keeps_the_lowest_training_loss():
+    from idtheory.reproduce import reproduce
+
+    (record,) = reproduce("bimodal", steps=8, seed=0, restarts=2)
+    assert len(record["restart_losses"]) == 2
+    assert record["restart_losses"][record["restart"]] == min(record["restart_losses"])
+    assert record["budget"] == "quick (8 steps) (2 restarts)"
+
+
 @pytest.mark.parametrize("text, seeds", [("0-4", [0, 1, 2, 3, 4]), ("0,3,7", [0, 3, 7]), ("2", [2])])
 def test_seed_ranges(text, seeds):
     assert parse_seeds(text) == seeds

@@ -93,6 +93,7 @@ def _bad_inputs(tmp_path, a_file):
         (["reproduce", "bimodal", "--threads", "-3"], "--threads must be >= 1, got -3"),
         (["reproduce", "bimodal", "--steps", "0"], "steps must be a positive int, got 0"),
         (["reproduce", "bimodal", "--seeds", "0-1", "--workers", "0"], "--workers must be >= 1, got 0"),
+        (["reproduce", "bimodal", "--restarts", "0"], "Budget.restarts must be a positive int, got 0"),
         (["reproduce", "bimodal", "--json", str(a_file / "r.json")], "lies under"),
         (["prove", "--out", str(a_file / "d.md"), "--format", "md"], "lies under"),
     ]
