@@ -114,6 +114,7 @@ def reproduce(
             file.finish("interrupted", [f"{n} seed {s}" for n in exp.losses for s in seed_list if (n, s) not in done])
             errors.print("interrupted: the finished losses are in the results")
             raise typer.Exit(INTERRUPTED) from None
+    file.records[:] = records  # written as each batch finished; the finished file lists them in plan order
     file.finish()
     tables.print_reproduction(console, experiment, EXPERIMENTS[experiment].about, records, sampler, budget, steps,
                               seed, device)
