@@ -61,8 +61,7 @@ def plan(name: str, budget: str | Budget = "quick", steps: int | None = None, sa
     _arguments.choice(sampler, tuple(CONDITIONALS), "conditional")
     _arguments.choice(negatives, NEGATIVES, "negatives scheme")
     _arguments.device(device)
-    chosen = resolve_budget(budget, steps)
-    return exp, chosen if restarts == chosen.restarts else replace(chosen, restarts=restarts)
+    return exp, replace(resolve_budget(budget, steps), restarts=restarts)
 
 
 def parse_seeds(text: str) -> list[int]:
