@@ -20,6 +20,7 @@ A missed target is reported, never fixed by moving a threshold.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -95,14 +96,24 @@ PROTOCOL_FIELDS = ("steps", "batch", "lr", "loss_lr", "anneal", "late_negatives"
                    "eval_every", "eval_samples", "polish_steps", "polish_batches", "polish_lr")
 
 
-def protocol() -> str:
-    """What a record's numbers depend on besides its job: the check budget at every dimension (and
-    ``REVISION``). Records of another protocol are kept in the file but neither resumed nor summarized, so a
-    changed budget never mixes its runs with the old ones."""
+def protocol(case: str | None = None) -> str:
+    """What a record's numbers depend on besides its job: the budget of its case at every dimension (the
+    check budget, or a band's: idtheory.suite.bands) and ``REVISION``. Records of another protocol are kept
+    in the file but neither resumed nor summarized, so a changed budget never mixes its runs with the old
+    ones."""
+    band = None if case is None else suite.band_of(case)
+    budget, dims = (suite.check_budget, range(1, 11)) if band is None else (band.budget, range(band.low,
+                                                                                                 band.high + 1))
     defaults = {f.name: f.default for f in fields(Budget)}
-    budgets = [{k: v for k, v in asdict(suite.check_budget(d)).items() if k in PROTOCOL_FIELDS or v != defaults[k]}
-               for d in range(1, 11)]
+    budgets = [{k: v for k, v in asdict(budget(d)).items() if k in PROTOCOL_FIELDS or v != defaults[k]}
+               for d in dims]
     return hashlib.sha256(repr((REVISION, budgets)).encode()).hexdigest()[:12]
+
+
+def _case_of(record: dict) -> str:
+    """The case of a record's job: its outcome's name up to the first dot (``C1@d8-10.recovery`` -> ``C1@d8-10``;
+    variants such as ``C6.vmf-recovery`` share their claim's protocol)."""
+    return record["case"].split(".")[0]
 
 
 class RecordStore:
@@ -117,9 +128,9 @@ class RecordStore:
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
     def load(self) -> list[dict]:
-        """The records of the current protocol (:func:`protocol`)."""
-        current = protocol()
-        return [r for r in self.load_all() if r.get("protocol", LEGACY_PROTOCOL) == current]
+        """The records of the current protocol of their case (:func:`protocol`)."""
+        current = functools.cache(protocol)
+        return [r for r in self.load_all() if r.get("protocol", LEGACY_PROTOCOL) == current(_case_of(r))]
 
     def done(self) -> set[str]:
         return {r["job"] for r in self.load() if "job" in r}
@@ -130,12 +141,12 @@ class RecordStore:
             for o in outcomes:
                 record = o.to_dict()
                 record["detail"] = {k: record["detail"].get(k) for k in ("r2", "lam_hat", "train_seconds")}
-                record |= {"stream": stream, "job": _key(stream, *job), "protocol": protocol()}
+                record |= {"stream": stream, "job": _key(stream, *job), "protocol": protocol(job[0])}
                 stream_file.write(json.dumps(strict(record), allow_nan=False) + "\n")
 
 
 def run(stream: str, cases: list[str], examples: int, store: RecordStore, executor, max_dim: int = 4,
-        seed: int = 1, on_done: Callable[[tuple, list], None] | None = None) -> int:
+        seed: int = 1, on_done: Callable[[tuple, list], None] | None = None, device: str = "cpu") -> int:
     """Run the jobs of ``stream`` that ``store`` does not hold yet; each job's outcomes are appended as soon as
     it finishes (metrics only: thresholds are not applied). Returns how many jobs ran."""
     done = store.done()
@@ -147,7 +158,7 @@ def run(stream: str, cases: list[str], examples: int, store: RecordStore, execut
             on_done(job, outcomes)
 
     if todo:
-        suite.run_jobs(todo, th=suite.RecordOnly(), on_done=finished, executor=executor, batch=CHUNK)
+        suite.run_jobs(todo, device=device, th=suite.RecordOnly(), on_done=finished, executor=executor, batch=CHUNK)
     return len(todo)
 
 
@@ -416,13 +427,17 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
     summary = {"thresholds": provenance or {k: {"value": v} for k, v in merged.items()}, "evaluation": evaluation,
                "null": null_rates(merged), "separation": separation(records, merged),
                "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time(),
-               "protocol": protocol(), "other_protocol_records": other_protocol}
+               "protocol": protocol(), "other_protocol_records": other_protocol,
+               "band_protocols": {name: protocol(band.case(band.claims[0])) for name, band in suite.BANDS.items()}}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".json").write_text(dumps(summary))
         out.with_suffix(".md").write_text(markdown(summary["thresholds"], evaluation, summary["examples"], wanted,
                                                    command, summary["null"], summary["separation"],
-                                                   f"Training protocol {summary['protocol']} (the check budget); "
+                                                   f"Training protocol {summary['protocol']} (the check budget; "
+                                                   + "".join(f"band {n}: {p}; " for n, p in
+                                                             summary["band_protocols"].items())
+                                                   + "the bands' budget, idtheory.suite.bands); "
                                                    f"records of other protocols in the file, not used: "
                                                    f"{other_protocol}."))
     return summary

@@ -222,8 +222,12 @@ def check(
         raise _fail(err) from err
     if fresh:
         console.print(f"seed {seed} (replay with --seed {seed})")
+    skipped = suite.uncalibrated_bands(profile, claims)
+    if skipped:
+        console.print(f"skipped (no calibrated thresholds): {', '.join(skipped)}; calibrate them with `idtheory "
+                      f"calibrate --only {','.join(skipped)}` (hours on a CPU)")
     head = results.header("check", profile=profile, claims=",".join(claims), seed=seed, device=device,
-                          workers=workers, executor=runner.description,
+                          workers=workers, skipped_uncalibrated=skipped, executor=runner.description,
                           assumptions=", ".join(f"{k} {v}" for k, v in assume.items()) or "defaults (calibrated)")
     writer = ReportWriter(folder, json_file, head)
     start = time.perf_counter()
@@ -384,8 +388,10 @@ def calibrate(
     workers: int = typer.Option(2, help="parallel training processes; with --executor ray, the CPUs of a local "
                                 "Ray instance"),
     executor: str = typer.Option("local", help=EXECUTOR_HELP),
-    max_dim: int = typer.Option(4, help="largest latent dimension drawn"),
+    max_dim: int = typer.Option(4, help="largest latent dimension drawn (the band cases, e.g. C1@d8-10, draw "
+                                "their own)"),
     seed: int = typer.Option(1, help="hypothesis seed of both streams (they never share examples)"),
+    device: str = typer.Option("cpu", help="cpu | cuda"),
 ):
     """Calibrate the checks' thresholds on one seed stream and measure their error rates on another."""
     from . import _arguments, calibration, suite
@@ -397,13 +403,15 @@ def calibrate(
                                                                                    "stream"),)
         _arguments.positive_int(examples, "--examples")
         _arguments.positive_int(workers, "--workers")
-        default = [n for n in suite.CASES if "violation" not in n]
+        # the violation runs are reported, never calibrated; the band cases (hours on a CPU) only when named
+        default = [n for n in suite.CASES if "violation" not in n and n not in suite.BAND_CASES]
         cases = [c.strip() for c in only.split(",")] if only else default
         for c in cases:
             _arguments.choice(c, tuple(suite.CASES), "case")
         store = calibration.RecordStore(Path(records))
         thresholds_path = Path(thresholds) if thresholds else suite.THRESHOLDS_PATH
-        runner = None if summarize_only else make_executor(executor, workers)
+        _arguments.device(device)
+        runner = None if summarize_only else make_executor(executor, workers, device)
     except (ValueError, TypeError) as err:
         raise _fail(err) from err
     try:
@@ -416,7 +424,7 @@ def calibrate(
                                                                                 for c in o.criteria))
                     for o in outcomes), highlight=False)
 
-            ran = calibration.run(s, cases, examples, store, runner, max_dim, seed, done)
+            ran = calibration.run(s, cases, examples, store, runner, max_dim, seed, done, device)
             console.print(f"{s}: ran {ran} new jobs")
     except KeyboardInterrupt:
         errors.print(f"interrupted: every finished job is in {store.path}; run the same command again to go on")
@@ -429,6 +437,7 @@ def calibrate(
                         *([f"--thresholds {thresholds}"] if thresholds else []),
                         *([] if fit_thresholds else ["--no-fit"]), *(["--summarize-only"] if summarize_only else []),
                         *([f"--max-dim {max_dim}"] if max_dim != 4 else []), *([f"--seed {seed}"] if seed != 1 else []),
+                        *([f"--device {device}"] if device != "cpu" else []),
                         *([f"--summary {summary}"] if summary else [])])
     result = calibration.summarize(store, thresholds_path, Path(summary) if summary else None, examples, command,
                                    fit_thresholds)

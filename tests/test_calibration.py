@@ -74,7 +74,7 @@ def test_records_are_extended_not_rerun_and_thresholds_carry_provenance(fake_cas
 
 def test_check_seeds_draw_different_examples_and_never_a_calibration_run():
     one, two = suite.training_jobs("quick", None, 1), suite.training_jobs("quick", None, 2)
-    assert [c for c, _, _ in one] == [c for c, _, _ in two] == list(suite.CASES)
+    assert [c for c, _, _ in one] == [c for c, _, _ in two] == [c for c in suite.CASES if c not in suite.BAND_CASES]
     for (case, e1, s1), (_, e2, s2) in zip(one, two):
         assert (repr(e1), s1) != (repr(e2), s2), case
         assert s1 % 2 == 1 and s2 % 2 == 1  # the evaluation stream; calibration runs have even seeds
@@ -170,3 +170,46 @@ def test_records_without_a_protocol_were_trained_with_the_check_budget_in_force(
     """The records file's legacy lines (before 2026-11-29) were trained with today's check budget. When the
     budget changes this fails: then change this test, never LEGACY_PROTOCOL (the legacy lines keep theirs)."""
     assert calibration.protocol() == calibration.LEGACY_PROTOCOL
+
+
+def test_the_thorough_profile_adds_the_d8_10_band_for_c1_to_c3_only(monkeypatch):
+    from idtheory.suite import catalog
+
+    band_keys = {f"{c}@d8-10.recovery.score": 0.9 for c in ("C1", "C2", "C3")}
+    monkeypatch.setattr(catalog, "thresholds", lambda: suite.Thresholds(dict(suite.thresholds()) | band_keys))
+    assert suite.uncalibrated_bands("thorough") == [] and suite.uncalibrated_bands("quick") == []
+    jobs = suite.training_jobs("thorough", ["C1", "C2", "C3", "C4"], 1)
+    band = [(case, example) for case, example, _ in jobs if case in suite.BAND_CASES]
+    assert {case for case, _ in band} == {"C1@d8-10", "C2@d8-10", "C3@d8-10"}
+    assert all(8 <= len(example) <= 10 for _, example in band)
+    assert all(len(example) <= 4 for case, example, _ in jobs if case not in suite.BAND_CASES)
+
+
+def test_a_band_case_trains_with_its_budget_and_is_judged_by_its_own_thresholds(monkeypatch):
+    from idtheory.budget import Budget
+    from idtheory.suite.bands import HIGH, Band
+
+    tiny = Budget(steps=6, batch=16, hidden=8, depth=1, eval_every=6, eval_samples=128)
+    monkeypatch.setattr(Band, "budget", lambda self, dim: tiny)
+    (example, seed), = suite.draw_examples(suite.CASES["C1@d8-10"], 1, stream="calibration")
+    outcomes = suite.run_case("C1@d8-10", example, seed, th=suite.RecordOnly())
+    assert [o.case for o in outcomes] == ["C1@d8-10.recovery", "C1@d8-10.control", "C1@d8-10.control-fairness"]
+    assert {o.claim for o in outcomes} == {"C1"} and all(o.error is None for o in outcomes)
+    assert [c.key for c in outcomes[0].criteria] == ["C1@d8-10.recovery.score", "C1@d8-10.recovery.lam_error"]
+    assert outcomes[1].criteria[0].key == "C1@d8-10.recovery.score"  # the control against the band's recovery
+    assert outcomes[2].criteria[0].key == "C5.recovery.linear_r2"  # C5 has no band: borrowed
+    assert outcomes[0].detail["history"][-1]["step"] == tiny.steps
+    # the band's records never mix with the checks' (another protocol), and without its thresholds a check
+    # says how to calibrate them
+    assert calibration.protocol("C1@d8-10") != calibration.protocol("C1") == calibration.protocol()
+    assert HIGH.key("C2.recovery.score") == "C2@d8-10.recovery.score" and HIGH.key("C5.x.y") == "C5.x.y"
+    missing = suite.run_case("C1@d8-10", example, seed, th=suite.Thresholds({"C1.recovery.score": 0.9}))
+    assert missing[0].error and "idtheory calibrate --only C1@d8-10" in missing[0].error
+
+
+def test_a_band_without_thresholds_is_skipped_and_named(monkeypatch):
+    from idtheory.suite import catalog
+
+    monkeypatch.setattr(catalog, "thresholds", lambda: suite.Thresholds({"C1.recovery.score": 0.8}))
+    assert suite.uncalibrated_bands("thorough", ["C1"]) == ["C1@d8-10"]
+    assert not any(case in suite.BAND_CASES for case, _, _ in suite.training_jobs("thorough", ["C1"], 1))

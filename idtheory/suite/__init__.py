@@ -14,7 +14,9 @@ hypothesis strategies of :mod:`idtheory.strategies`, so pytest (``checks/``), th
 (``idtheory check``) and the calibration sample the same families.
 """
 
+from .bands import BANDS, band_of
 from .catalog import (
+           BAND_CASES,
            CASES,
            PROFILES,
            Case,
@@ -24,6 +26,7 @@ from .catalog import (
            draw_examples,
            parse_claims,
            training_jobs,
+           uncalibrated_bands,
 )
 from .evidence import optimum_outcomes, proof_outcomes, symmetry_outcomes
 from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
@@ -32,9 +35,10 @@ from .runner import run_case, run_cases, run_jobs, run_one
 from .runs import Run, _process, check_budget, train
 from .sphere_cases import case_c1, case_c2, case_c3, case_c4, case_c5
 
-__all__ = ["CASES", "PROFILES", "THRESHOLDS_PATH", "Case", "Criterion", "Outcome", "Profile", "RecordOnly", "Run",
+__all__ = ["BANDS", "BAND_CASES", "CASES", "band_of",
+           "PROFILES", "THRESHOLDS_PATH", "Case", "Criterion", "Outcome", "Profile", "RecordOnly", "Run",
            "Thresholds", "active_profile", "calibrated", "case_c1", "case_c2", "case_c3", "case_c4", "case_c5",
            "case_c6", "case_c7", "case_c8", "case_c8_violation", "check_budget", "draw_examples", "optimum_outcomes",
            "proof_outcomes", "run_case", "run_cases", "run_jobs", "run_one", "symmetry_outcomes", "thresholds", "train",
-           "training_jobs",
+           "training_jobs", "uncalibrated_bands",
            "parse_claims", "_process"]

@@ -11,6 +11,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from .. import _arguments, strategies
+from .bands import BAND_SPECTRA, BANDS, banded
 from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
 from .records import Outcome, thresholds
 from .sphere_cases import case_c1, case_c2, case_c3, case_c4, case_c5
@@ -53,15 +54,22 @@ CASES = {c.name: c for c in (
     Case("C8", "C8", case_c8, lambda m: _C8_SPECTRA(m)),
     Case("C8.violation", "C8", case_c8_violation, lambda m: _C8_SPECTRA(m)),
 )}
+_CLAIM_RUNS = {"C1": case_c1, "C2": case_c2, "C3": case_c3}
+#: the band cases (idtheory.suite.bands): C1–C3 at d = 8–10, named C1@d8-10 …; the thorough profile's only
+BAND_CASES = {band.case(claim): Case(band.case(claim), claim, functools.partial(banded, _CLAIM_RUNS[claim], band),
+                                     lambda m, c=claim, b=band: BAND_SPECTRA[c](b.low, b.high))
+              for band in BANDS.values() for claim in band.claims}
+CASES |= BAND_CASES
 
 
 @dataclass(frozen=True)
 class Profile:
     examples: int  # examples per case
     max_dim: int  # the thresholds are calibrated up to d = 4 (idtheory calibrate --max-dim to go further)
+    band_examples: int = 0  # examples per band case (d = 8–10, ~2–5 min per run on 2 cores)
 
 
-PROFILES = {"quick": Profile(1, 4), "ci": Profile(1, 4), "dev": Profile(1, 4), "thorough": Profile(10, 4)}
+PROFILES = {"quick": Profile(1, 4), "ci": Profile(1, 4), "dev": Profile(1, 4), "thorough": Profile(10, 4, 3)}
 
 
 def active_profile() -> str:
@@ -123,15 +131,25 @@ SKIPPED, POOL = 10, 4000
 
 def calibrated(case: str) -> bool:
     """Whether thresholds.json has the recovery thresholds of ``case`` (violation runs borrow C8's)."""
-    claim = CASES[case].claim
-    return any(k.startswith(f"{claim}.recovery") for k in thresholds())
+    prefix = case if case in BAND_CASES else CASES[case].claim  # a band has thresholds of its own
+    return any(k.startswith(f"{prefix}.recovery") for k in thresholds())
 
 
 def training_jobs(profile: str = "quick", claims: list[str] | None = None, seed: int = 1) -> list[tuple]:
-    """(case, example, seed) for every training case of ``claims`` under ``profile``."""
+    """(case, example, seed) for every training case of ``claims`` under ``profile``; a band case only where its
+    thresholds are calibrated (:func:`uncalibrated_bands` names the others)."""
     prof = PROFILES[_arguments.choice(profile, tuple(PROFILES), "profile")]
     return [(name, example, s) for name, case in CASES.items() if not claims or case.claim in claims
-            for example, s in draw_examples(case, prof.examples, prof.max_dim, seed)]
+            if name not in BAND_CASES or calibrated(name)
+            for example, s in draw_examples(case, prof.band_examples if name in BAND_CASES else prof.examples,
+                                            prof.max_dim, seed)]
+
+
+def uncalibrated_bands(profile: str, claims: list[str] | None = None) -> list[str]:
+    """The band cases ``profile`` would run for ``claims`` that have no calibrated thresholds (skipped)."""
+    if not PROFILES[_arguments.choice(profile, tuple(PROFILES), "profile")].band_examples:
+        return []
+    return [n for n, c in BAND_CASES.items() if (not claims or c.claim in claims) and not calibrated(n)]
 
 
 def parse_claims(only: str | list[str] | None) -> list[str]:

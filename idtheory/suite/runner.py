@@ -97,6 +97,13 @@ def run_case(name: str, example, seed: int, device: str = "cpu", th: dict | None
     return run_cases([(name, example, seed)], device, th, assume)[0]
 
 
+def _dimension(example) -> int:
+    """The latent dimension of a case's example: a spectrum, or a tuple whose first item leads to one."""
+    while isinstance(example, (tuple, list)) and example and isinstance(example[0], (tuple, list)):
+        example = example[0]
+    return len(example) if isinstance(example, (tuple, list)) else 0
+
+
 def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: int = 1, th: dict | None = None,
              on_done: Callable[[tuple, list[Outcome]], None] | None = None,
              assume: dict | None = None, executor=None, batch: int = 8) -> list[Outcome]:
@@ -107,8 +114,9 @@ def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: 
     from ..executors import LocalExecutor
 
     executor = executor or LocalExecutor(workers)
-    # Chunks of jobs of one case (their runs share shapes), spread so every worker gets work.
-    ordered = sorted(range(len(jobs)), key=lambda k: jobs[k][0])
+    # Chunks of jobs of one case and dimension where they fit (their runs share shapes: one engine batch),
+    # spread so every worker gets work.
+    ordered = sorted(range(len(jobs)), key=lambda k: (jobs[k][0], _dimension(jobs[k][1])))
     size = max(1, min(batch, -(-len(jobs) // executor.slots)))
     chunks = [[jobs[k] for k in ordered[i:i + size]] for i in range(0, len(ordered), size)]
     outcomes: list[Outcome] = []

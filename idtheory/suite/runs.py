@@ -43,6 +43,7 @@ class Train:
     loss: torch.nn.Module
     seed: int
     normalize: bool = True
+    budget: Budget | None = None  # None: the budget of its dimension (train_many's ``budget``); a band sets its own
 
     def spec(self) -> RunSpec:
         return RunSpec(self.process, self.loss, self.seed, self.normalize)
@@ -51,16 +52,17 @@ class Train:
 def train_many(requests: list[Train], device: str = "cpu",
                budget: Callable[[int], Budget] = check_budget) -> list[Run | Exception]:
     """Train every request in the batched engine — runs that can share a model together, one batch per
-    dimension, loss configuration and setting — and score each on its own held-out latents. A run that
-    diverged, or a batch that raised, gives its exception in place of the run. ``budget``: the budget of
-    a dimension (the checks' by default; benchmarks/check_budget.py varies it)."""
+    budget, dimension, loss configuration and setting — and score each on its own held-out latents. A run
+    that diverged, or a batch that raised, gives its exception in place of the run. ``budget``: the budget
+    of a dimension for requests that do not carry their own (the checks' by default;
+    benchmarks/check_budget.py varies it)."""
     out: list[Run | Exception | None] = [None] * len(requests)
-    by_dim: dict[int, list[int]] = {}
+    by_budget: dict[Budget, list[int]] = {}
     for k, request in enumerate(requests):
-        by_dim.setdefault(request.process.dim, []).append(k)
-    for dim, members in by_dim.items():
+        by_budget.setdefault(request.budget or budget(request.process.dim), []).append(k)
+    for run_budget, members in by_budget.items():
         try:
-            fits = fit_groups([requests[k].spec() for k in members], budget(dim), device)
+            fits = fit_groups([requests[k].spec() for k in members], run_budget, device)
         except Exception as err:  # noqa: BLE001 - handed back to the cases that asked
             for k in members:
                 out[k] = err

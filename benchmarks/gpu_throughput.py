@@ -1,0 +1,64 @@
+"""Throughput of the batched engine on one device: K check-sized runs (C1's strategy at d = 4, AnInfoNCE,
+the check budget's shape) trained as one batch, for K = 1 … 1024.
+
+Each K trains ``--steps`` steps after a short warm-up batch (CUDA start, kernel selection), and records
+the wall seconds, the milliseconds per step and the run-steps per second (K × steps / seconds). The check
+budget is 3,200 steps at d = 4, so seconds per run at that length = 3,200 / run-steps per second.
+
+    python benchmarks/gpu_throughput.py --device cuda --k 1,64,256,1024 --json benchmarks/results/gpu_throughput.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from idtheory import AnInfoNCE, GenerativeProcess, strategies, suite
+from idtheory.engine import RunSpec, fit_many
+from idtheory.results import dumps, writable_file, write_atomic
+
+
+def specs(examples: list) -> list[RunSpec]:
+    return [RunSpec(GenerativeProcess(lam=lam, seed=seed), AnInfoNCE(len(lam)), seed) for lam, seed in examples]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--k", default="1,64,256,1024", help="comma-separated batch sizes K")
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    if args.json:
+        writable_file(args.json)
+    sizes = [int(k) for k in args.k.split(",")]
+    examples = suite.draw_examples(lambda m: strategies.distinct_spectra(4, 4, 0.6, 1.0, 2.0, 5.0), max(sizes), 4,
+                                   2024, stream="calibration")
+    budget = replace(suite.check_budget(4), steps=args.steps, eval_every=args.steps, eval_samples=512)
+    fit_many(specs(examples[:8]), replace(budget, steps=20, eval_every=20), device=args.device)  # warm-up
+    rows = []
+    for k in sizes:
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fits = fit_many(specs(examples[:k]), budget, device=args.device)
+        seconds = time.perf_counter() - start
+        rows.append({"k": k, "steps": args.steps, "seconds": seconds, "ms_per_step": 1000 * seconds / args.steps,
+                     "run_steps_per_s": k * args.steps / seconds,
+                     "check_budget_s_per_run": suite.check_budget(4).steps * seconds / (k * args.steps),
+                     "finite": all(f.error is None for f in fits)})
+        print(dumps(rows[-1]), flush=True)
+    out = {"device": args.device, "name": torch.cuda.get_device_name() if args.device.startswith("cuda") else
+           platform.processor(), "dim": 4, "batch": budget.batch, "hidden": budget.hidden, "depth": budget.depth,
+           "rows": rows, "torch": torch.__version__, "python": platform.python_version()}
+    if args.json:
+        write_atomic(args.json, dumps(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()

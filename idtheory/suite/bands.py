@@ -1,0 +1,103 @@
+"""Dimension bands: C1–C3 at the paper's dimension (d = 8–10), with their own budget and thresholds.
+
+The checks' budget (2×64 encoder, batch 256, 800 steps per latent) recovers at d ≤ 4 and not beyond it
+(measured on 16 examples at d = 8–10: signed-permutation score median 0.545, every run below C1's
+0.818; benchmarks/results/check-suite-notes.md). The ``quick`` budget's shape does (score median 0.949,
+MCC median 0.974, no fold in 10), so a band trains with it, and is judged against thresholds calibrated
+on the band's own runs: ``C1@d8-10.recovery.score`` and so on, fitted by ``idtheory calibrate --only
+C1@d8-10,…`` like any other. A band case is the claim's own case run through :func:`banded`: its runs get
+the band's budget, its threshold lookups the band's keys, its outcomes the band's case names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from hypothesis import strategies as st
+
+from .. import strategies
+from ..training import Budget
+from .records import Threshold, thresholds
+from .runs import Train, check_budget
+
+
+@dataclass(frozen=True)
+class Band:
+    name: str  # "d8-10": case names C1@d8-10, threshold keys C1@d8-10.recovery.score
+    low: int
+    high: int
+    claims: tuple[str, ...]  # the claims whose thresholds the band calibrates (others are borrowed)
+
+    def budget(self, dim: int) -> Budget:
+        """The checks' budget with the ``quick`` budget's shape: 3×128 encoder, batch 512, 20,000 steps, a
+        150-step polish (measured: benchmarks/results/check_budget_d8-10_quick.json)."""
+        return replace(check_budget(dim), steps=20_000, batch=512, hidden=128, depth=3, polish_steps=150,
+                       eval_every=1000)
+
+    def case(self, claim: str) -> str:
+        return f"{claim}@{self.name}"
+
+    def key(self, key: str) -> str:
+        """A thresholds.json key of the checks -> the band's key (a claim the band does not calibrate keeps its own)."""
+        claim, _, rest = key.partition(".")
+        return f"{self.case(claim)}.{rest}" if claim in self.claims else key
+
+
+HIGH = Band("d8-10", 8, 10, ("C1", "C2", "C3"))
+BANDS = {HIGH.name: HIGH}
+
+#: the band's spectra: the paper's range (linspace 2.5…12.5 has neighbours ×1.13–1.44), not the checks' own
+#: strategies, whose neighbours differ ×1.6–2.0 (at d = 10: λ = 2…500, where nobody trains)
+BAND_SPECTRA: dict[str, Callable[[int, int], st.SearchStrategy]] = {
+    "C1": lambda low, high: strategies.distinct_spectra(low, high, 0.15, 0.3, 2.0, 5.0),
+    "C2": lambda low, high: strategies.tied_spectra(low, high, 0.15, 0.3, 2.0, 5.0, min_block=3, min_groups=2),
+    "C3": lambda low, high: strategies.isotropic_spectra(low, high, 2.0, 10.0),
+}
+
+
+class BandThresholds(dict):
+    """The thresholds a band case is judged against: each key of the checks read as the band's key."""
+
+    def __init__(self, base, band: Band):
+        super().__init__()
+        self.base, self.band = base, band
+
+    def __getitem__(self, key: str) -> Threshold:
+        key = self.band.key(key)
+        return Threshold(float(self.base[key]), key)
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+def banded(run: Callable, band: Band, example, seed: int, device="cpu", th=None, assume=None):
+    """``run`` (a case generator) on a band: its training requests get the band's budget, its threshold
+    lookups the band's keys, its outcomes the band's case names (``C1.recovery`` -> ``C1@d8-10.recovery``)."""
+    inner = run(example, seed, device, BandThresholds(thresholds() if th is None else th, band), assume=assume)
+    sent = None
+    while True:
+        try:
+            ask = inner.send(sent)
+        except StopIteration as stop:
+            outcomes = stop.value
+            break
+        asks = ask if isinstance(ask, list) else [ask]
+        banded_asks = [replace(a, budget=band.budget(a.process.dim)) if isinstance(a, Train) else a for a in asks]
+        sent = yield banded_asks if isinstance(ask, list) else banded_asks[0]
+    for outcome in outcomes:
+        claim, _, rest = outcome.case.partition(".")
+        outcome.case = f"{band.case(claim)}.{rest}"
+    return outcomes
+
+
+def is_band_case(name: str) -> bool:
+    return "@" in name
+
+
+def band_of(name: str) -> Band | None:
+    """The band of a case name (``C1@d8-10`` -> HIGH), None for the checks' own cases."""
+    return BANDS[name.split("@", 1)[1].split(".")[0]] if is_band_case(name) else None
