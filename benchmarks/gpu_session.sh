@@ -12,14 +12,14 @@ python3 -c "import torch, sys; print(sys.version.split()[0], torch.__version__, 
   >> "$OUT/gpu.txt" 2>&1
 cat "$OUT/gpu.txt"
 echo "== CUDA tests"; start=$SECONDS
-timeout 150 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py 2>&1 | tail -30 | tee "$OUT/cuda-tests.log"
+timeout 100 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py 2>&1 | tail -30 | tee "$OUT/cuda-tests.log"
 echo "cuda tests: $((SECONDS - start)) s"
 echo "== throughput"; start=$SECONDS
-timeout 200 python3 benchmarks/gpu_throughput.py --device cuda --k "${GPU_K:-1,64,256,1024}" --steps 100 \
+timeout 150 python3 benchmarks/gpu_throughput.py --device cuda --k "${GPU_K:-1,64,256,1024}" --steps 100 \
   --json "$OUT/gpu_throughput.json" 2>&1 | tail -60 | tee "$OUT/throughput.log"
 echo "throughput: $((SECONDS - start)) s"
 echo "== quick check on CUDA"; start=$SECONDS
-timeout "${CHECK_SECONDS:-220}" python3 -m idtheory check --profile quick --device cuda --seed 5 --workers 4 \
+timeout "${CHECK_SECONDS:-180}" python3 -m idtheory check --profile quick --device cuda --seed 5 --workers 4 \
   --json "$OUT/check-quick-cuda.json" 2>&1 | tail -60 > "$OUT/check-quick-cuda.log"
 echo "quick check on cuda: rc $? in $((SECONDS - start)) s" | tee -a "$OUT/check-quick-cuda.log"
 tail -40 "$OUT/check-quick-cuda.log"
