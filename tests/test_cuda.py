@@ -1,6 +1,6 @@
 """The engine on CUDA (skipped without a GPU; run on one with ``python -m pytest tests/test_cuda.py``): the
 training loop never makes the GPU wait for the host between evaluations (torch.cuda.set_sync_debug_mode),
-and a run gives nearby numbers on CUDA batched, alone, and on the CPU."""
+and a run gives nearby numbers on CUDA batched and alone."""
 
 import warnings
 
@@ -41,12 +41,12 @@ def test_the_training_loop_does_not_synchronize_between_evaluations():
     assert _synchronizations(12) - _synchronizations(6) == 0
 
 
-def test_a_run_on_cuda_is_close_batched_alone_and_on_the_cpu():
+def test_a_run_on_cuda_is_close_batched_and_alone():
+    """(Not compared with the CPU: a CUDA generator draws other numbers than a CPU generator of the same seed,
+    so a run on CUDA is another sample of the same process — measured: Λ̂ 8 % apart after 120 steps.)"""
     spectra = [(2.0, 3.2, 5.12), (1.0, 2.5, 6.0)]
     alone = [fit_many([spec], SMALL, device="cuda")[0] for spec in _specs(spectra)]
     batched = fit_many(_specs(spectra), SMALL, device="cuda")
-    cpu = fit_many(_specs(spectra), SMALL)
-    for a, b, c in zip(alone, batched, cpu):
+    for a, b in zip(alone, batched):
         assert torch.allclose(torch.tensor(a.lam_hat), torch.tensor(b.lam_hat), rtol=1e-3)
-        assert torch.allclose(torch.tensor(a.lam_hat), torch.tensor(c.lam_hat), rtol=1e-2)
-        assert abs(a.history[-1]["mcc"] - c.history[-1]["mcc"]) < 0.02
+        assert abs(a.history[-1]["mcc"] - b.history[-1]["mcc"]) < 1e-3
