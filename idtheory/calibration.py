@@ -434,10 +434,10 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
         out.with_suffix(".json").write_text(dumps(summary))
         out.with_suffix(".md").write_text(markdown(summary["thresholds"], evaluation, summary["examples"], wanted,
                                                    command, summary["null"], summary["separation"],
-                                                   f"Training protocol {summary['protocol']} (the check budget; "
-                                                   + "".join(f"band {n}: {p}; " for n, p in
-                                                             summary["band_protocols"].items())
-                                                   + "the bands' budget, idtheory.suite.bands); "
+                                                   f"Training protocols: {summary['protocol']} (the check "
+                                                   "budget), " + "".join(f"{p} (band {n}), " for n, p in
+                                                                         summary["band_protocols"].items())
+                                                   + "see idtheory.calibration.protocol; "
                                                    f"records of other protocols in the file, not used: "
                                                    f"{other_protocol}."))
     return summary
