@@ -129,3 +129,17 @@ def test_check_on_ray_gives_the_records_of_the_local_executor(tmp_path, monkeypa
     assert any(r["evidence"] == "recovery" for r in runs["ray"])
     for local, ray in zip(runs["local"], runs["ray"]):
         assert ray == local, (local["case"], local["criteria"], ray["criteria"])
+
+
+def test_few_jobs_are_split_over_the_workers_by_their_estimated_cost_and_many_in_equal_tasks():
+    from idtheory import suite
+    from idtheory.suite.runner import _chunks
+
+    jobs = suite.training_jobs("quick", None, 545017819)  # one example per case
+    halves = _chunks(jobs, 2, 8)
+    assert sorted(j for chunk in halves for j in chunk) == sorted(jobs)
+    costs = [sum(suite.CASES[name].cost for name, _, _ in chunk) for chunk in halves]
+    equal_count = [sum(suite.CASES[name].cost for name, _, _ in chunk) for chunk in (jobs[:5], jobs[5:])]
+    assert abs(costs[0] - costs[1]) < abs(equal_count[0] - equal_count[1])
+    assert [len(c) for c in _chunks(jobs * 10, 2, 32)] == [32, 32, 32, 4]  # dynamic scheduling balances these
+    assert _chunks(jobs[:1], 2, 8) == [jobs[:1]]

@@ -30,6 +30,9 @@ class Case:
     claim: str
     run: Callable[..., list[Outcome]]
     examples: Callable[[int], st.SearchStrategy]  # max_dim -> strategy of examples
+    # Seconds one example takes at d = 4 in a batch of the quick profile (one thread; measured 2026-11-29 for
+    # the seed 545017819 quick check): only to split a few jobs over workers evenly (suite.run_jobs).
+    cost: float = 20.0
 
 
 _DISTINCT = {"min_gap": 0.6, "max_gap": 1.0, "low": 2.0, "high": 5.0}
@@ -40,24 +43,28 @@ def _C8_SPECTRA(max_dim):  # noqa: N802 - a strategy factory, named like the oth
 
 
 CASES = {c.name: c for c in (
-    Case("C1", "C1", case_c1, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT)),
-    Case("C2", "C2", case_c2, lambda m: strategies.tied_spectra(4, m, 0.5, 1.0, 2.0, 5.0, min_block=3, min_groups=2)),
-    Case("C3", "C3", case_c3, lambda m: strategies.isotropic_spectra(3, m, 2.0, 10.0)),
-    Case("C4", "C4", case_c4, lambda m: strategies.content_style_spectra(4, m, 3, (8.0, 15.0), (4.0, 8.0))),
-    Case("C5", "C5", case_c5, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT)),
-    Case("C6", "C6", case_c6, lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT)),
+    Case("C1", "C1", case_c1, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=23.3),
+    Case("C2", "C2", case_c2, lambda m: strategies.tied_spectra(4, m, 0.5, 1.0, 2.0, 5.0, min_block=3, min_groups=2),
+         cost=13.3),
+    Case("C3", "C3", case_c3, lambda m: strategies.isotropic_spectra(3, m, 2.0, 10.0), cost=20.4),
+    Case("C4", "C4", case_c4, lambda m: strategies.content_style_spectra(4, m, 3, (8.0, 15.0), (4.0, 8.0)),
+         cost=23.1),
+    Case("C5", "C5", case_c5, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=10.8),
+    Case("C6", "C6", case_c6, lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT), cost=17.1),
     Case("C6.vmf", "C6", functools.partial(case_c6, estimator="vmf"),
-         lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT)),
-    Case("C7", "C7", case_c7, lambda m: strategies.ensemble_spectra(4, max(m, 4))),
+         lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT), cost=29.1),
+    Case("C7", "C7", case_c7, lambda m: strategies.ensemble_spectra(4, max(m, 4)), cost=44.6),
     # λ 4…10 on the box [-1, 1]: mean |ε| = 1/λ stays well inside it. A tie of ≥ 3 latents: C8 says it
     # does not matter, and the p = 2 control then cannot line up with the axes by chance.
-    Case("C8", "C8", case_c8, lambda m: _C8_SPECTRA(m)),
-    Case("C8.violation", "C8", case_c8_violation, lambda m: _C8_SPECTRA(m)),
+    Case("C8", "C8", case_c8, lambda m: _C8_SPECTRA(m), cost=23.9),
+    Case("C8.violation", "C8", case_c8_violation, lambda m: _C8_SPECTRA(m), cost=11.2),
 )}
 _CLAIM_RUNS = {"C1": case_c1, "C2": case_c2, "C3": case_c3}
-#: the band cases (idtheory.suite.bands): C1–C3 at d = 8–10, named C1@d8-10 …; the thorough profile's only
+#: the band cases (idtheory.suite.bands): C1–C3 at d = 8–10, named C1@d8-10 …; the thorough profile's only.
+#: A band run costs ~15× a check run (measured ~140 s per run at d = 8–10 on two threads against ~9 s).
 BAND_CASES = {band.case(claim): Case(band.case(claim), claim, functools.partial(banded, _CLAIM_RUNS[claim], band),
-                                     lambda m, c=claim, b=band: BAND_SPECTRA[c](b.low, b.high))
+                                     lambda m, c=claim, b=band: BAND_SPECTRA[c](b.low, b.high),
+                                     cost=15 * CASES[claim].cost)
               for band in BANDS.values() for claim in band.claims}
 CASES |= BAND_CASES
 

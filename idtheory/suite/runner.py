@@ -9,6 +9,7 @@ each case its runs — so a profile's or a calibration's runs of one shape share
 from __future__ import annotations
 
 import inspect
+import itertools
 import time
 from collections.abc import Callable
 
@@ -104,6 +105,21 @@ def _dimension(example) -> int:
     return len(example) if isinstance(example, (tuple, list)) else 0
 
 
+def _chunks(jobs: list[tuple], slots: int, batch: int) -> list[list[tuple]]:
+    """Jobs in tasks of at most ``batch``, consecutive in (case, dimension) order so that a task's runs share
+    engine batches. Many jobs: equal tasks, handed out as workers free up. Few (one task per worker): split
+    where each task's estimated seconds (``Case.cost``) are nearest equal, since a task of C6–C8 trains
+    runs that share fewer batches than one of C1–C5 (measured, quick check: 126 s against 91 s)."""
+    ordered = sorted(jobs, key=lambda j: (j[0], _dimension(j[1])))
+    size = max(1, min(batch, -(-len(jobs) // slots)))
+    if len(jobs) > slots * size or slots == 1 or len(jobs) < 2:
+        return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    cumulative = list(itertools.accumulate(getattr(CASES.get(name), "cost", 1.0) for name, _, _ in ordered))
+    cuts = [0, *sorted({min(range(1, len(ordered)), key=lambda i: abs(cumulative[i - 1] - cumulative[-1] * k / slots))
+                        for k in range(1, slots)}), len(ordered)]
+    return [ordered[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
 def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: int = 1, th: dict | None = None,
              on_done: Callable[[tuple, list[Outcome]], None] | None = None,
              assume: dict | None = None, executor=None, batch: int = 8) -> list[Outcome]:
@@ -114,11 +130,7 @@ def run_jobs(jobs: list[tuple[str, object, int]], device: str = "cpu", workers: 
     from ..executors import LocalExecutor
 
     executor = executor or LocalExecutor(workers)
-    # Chunks of jobs of one case and dimension where they fit (their runs share shapes: one engine batch),
-    # spread so every worker gets work.
-    ordered = sorted(range(len(jobs)), key=lambda k: (jobs[k][0], _dimension(jobs[k][1])))
-    size = max(1, min(batch, -(-len(jobs) // executor.slots)))
-    chunks = [[jobs[k] for k in ordered[i:i + size]] for i in range(0, len(ordered), size)]
+    chunks = _chunks(jobs, executor.slots, batch)
     outcomes: list[Outcome] = []
 
     def done(task, result):
