@@ -174,11 +174,14 @@ def _values(records: list[dict], stream: str) -> tuple[dict[str, list[float]], d
     return values, ops
 
 
-def fit(records: list[dict]) -> dict[str, dict]:
-    """key -> threshold with its provenance, from the calibration stream's recovery runs."""
+def fit(records: list[dict], cases: list[str] | None = None) -> dict[str, dict]:
+    """key -> threshold with its provenance, from the calibration stream's recovery runs (of ``cases`` only,
+    when given: the thresholds of other cases stay as they are)."""
     values, ops = _values(records, "calibration")
     out = {}
     for key, v in sorted(values.items()):
+        if cases is not None and key.split(".")[0] not in cases:
+            continue
         if ".recovery." not in key or key.split(".")[1] != "recovery":
             continue  # variants (C6.vmf-recovery) and controls borrow; only a claim's own recovery is fitted
         out[key] = {"value": fit_threshold(v, ops[key]), "statistic": key.split(".")[-1], "op": ops[key],
@@ -403,12 +406,12 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
 
 
 def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wanted: int, command: str,
-              fit_thresholds: bool = True) -> dict:
-    """Fit (optionally write) thresholds from the store's calibration stream, evaluate on its evaluation
-    stream, write the Markdown and JSON summaries; returns the summary."""
+              fit_thresholds: bool = True, cases: list[str] | None = None) -> dict:
+    """Fit (optionally write) thresholds — of ``cases`` only, when given — from the store's calibration
+    stream, evaluate on its evaluation stream, write the Markdown and JSON summaries; returns the summary."""
     records = store.load()
     other_protocol = len(store.load_all()) - len(records)
-    fitted = fit(records) if fit_thresholds else {}
+    fitted = fit(records, cases) if fit_thresholds else {}
     if fitted:
         write_thresholds(thresholds_path, fitted, store.path)
     stored = json.loads(thresholds_path.read_text()) if thresholds_path.exists() else {}

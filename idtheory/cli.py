@@ -383,7 +383,8 @@ def calibrate(
     thresholds: Optional[str] = typer.Option(None, help="the thresholds file to merge into (default: the "
                                              "package's thresholds.json)"),
     summary: Optional[str] = typer.Option(None, help="write the summary as PATH.md and PATH.json"),
-    fit_thresholds: bool = typer.Option(True, "--fit/--no-fit", help="fit thresholds from the calibration stream"),
+    fit_thresholds: bool = typer.Option(True, "--fit/--no-fit", help="fit the thresholds of the cases calibrated "
+                                        "here (--only) from the calibration stream; the others are kept"),
     summarize_only: bool = typer.Option(False, help="train nothing: summarize the records file as it is"),
     workers: int = typer.Option(2, help="parallel training processes; with --executor ray, the CPUs of a local "
                                 "Ray instance"),
@@ -440,7 +441,7 @@ def calibrate(
                         *([f"--device {device}"] if device != "cpu" else []),
                         *([f"--summary {summary}"] if summary else [])])
     result = calibration.summarize(store, thresholds_path, Path(summary) if summary else None, examples, command,
-                                   fit_thresholds)
+                                   fit_thresholds, cases)
     tables.print_calibration(console, result)
     if summary:
         console.print(f"wrote {summary}.md and {summary}.json")

@@ -213,3 +213,15 @@ def test_a_band_without_thresholds_is_skipped_and_named(monkeypatch):
     monkeypatch.setattr(catalog, "thresholds", lambda: suite.Thresholds({"C1.recovery.score": 0.8}))
     assert suite.uncalibrated_bands("thorough", ["C1"]) == ["C1@d8-10"]
     assert not any(case in suite.BAND_CASES for case, _, _ in suite.training_jobs("thorough", ["C1"], 1))
+
+
+def test_fit_refits_only_the_cases_calibrated_now(fake_case, tmp_path):
+    store = calibration.RecordStore(tmp_path / "records.jsonl")
+    calibration.run("calibration", [fake_case], 6, store, LocalExecutor(1))
+    records = store.load()
+    assert set(calibration.fit(records)) == {"C1.recovery.score"}  # the fake case's outcomes are C1's
+    assert calibration.fit(records, ["C2", "C1@d8-10"]) == {}
+    thresholds = tmp_path / "thresholds.json"
+    thresholds.write_text(json.dumps({"thresholds": {"C1.recovery.score": 0.5}}))
+    calibration.summarize(store, thresholds, None, 6, "test", cases=["C2"])
+    assert json.loads(thresholds.read_text())["thresholds"]["C1.recovery.score"] == 0.5
