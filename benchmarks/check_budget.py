@@ -11,7 +11,7 @@ force. Ground truth only scores the runs; nothing is selected by it.
     python benchmarks/check_budget.py --case C1 --stream evaluation --examples 100 \
         --config lr=0.002 --config lr=0.004 --json benchmarks/results/check_budget_lr.json
 
-``--dims 8-10`` draws examples of those dimensions from BAND_SPECTRA instead: what a budget for the
+``--dims 8-10`` draws examples of those dimensions from idtheory.suite.bands.BAND_SPECTRA instead: what a budget for the
 thorough profile's d = 8–10 band recovers, before any threshold is calibrated there. The checks' own
 strategies space neighbouring λ by ×1.6–2.0, which at d = 10 spans λ = 2…500; the band keeps the
 paper's range instead (linspace 2.5…12.5: neighbours ×1.13–1.44). The MCC is reported beside the score.
@@ -28,16 +28,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from idtheory import calibration, strategies, suite
+from idtheory import calibration, suite
 from idtheory.claims import predicted_group
 from idtheory.results import dumps, writable_file, write_atomic
+from idtheory.suite.bands import BAND_SPECTRA
 from idtheory.suite.runs import Train, _lam_error, _process, _score, aninfonce, check_budget, train_many
 
-#: d = 8–10 spectra: neighbours ×1.15–1.3 from λ_min 2…5, so λ_max / λ_min ≈ 3.5…10.6 at d = 10
-BAND_SPECTRA = {
-    "C1": lambda low, high: strategies.distinct_spectra(low, high, 0.15, 0.3, 2.0, 5.0),
-    "C2": lambda low, high: strategies.tied_spectra(low, high, 0.15, 0.3, 2.0, 5.0, min_block=3, min_groups=2),
-}
 BUDGET_FIELDS = {f.name: f.type for f in fields(check_budget(3))}
 
 
