@@ -61,11 +61,46 @@ def fisher_bingham(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generato
     return fisher_bingham_many(z, lam.to(z.dtype).expand_as(z), [(generator, len(z))])
 
 
-def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts: list[tuple[torch.Generator, int]]) -> torch.Tensor:
+class _GeneratorDraws:
+    """The rows of several processes in consecutive parts, each (generator, rows) drawing from its own
+    generator exactly what :func:`fisher_bingham` draws for those rows alone."""
+
+    def __init__(self, parts: list[tuple[torch.Generator, int]], device):
+        bounds = list(itertools.accumulate((rows for _, rows in parts), initial=0))
+        self.generators = [g for g, _ in parts]
+        self.pending = [torch.arange(lo, hi, device=device) for lo, hi in zip(bounds, bounds[1:])]
+        self._active: list[int] = []
+
+    def active(self) -> torch.Tensor | None:
+        self._active = [k for k, rows in enumerate(self.pending) if rows.numel()]
+        if not self._active:
+            return None
+        return torch.cat([self.pending[k] for k in self._active]) if len(self._active) > 1 else \
+            self.pending[self._active[0]]
+
+    def _each(self, draw) -> torch.Tensor:
+        drawn = [draw(self.generators[k], self.pending[k].numel()) for k in self._active]
+        return torch.cat(drawn, drawn[0].dim() - 2) if len(drawn) > 1 else drawn[0]
+
+    def normal(self, d: int, per_row: int, dtype) -> torch.Tensor:
+        return self._each(lambda g, n: torch.randn(d, n, per_row, generator=g, device=g.device, dtype=dtype))
+
+    def uniform(self, d: int, per_row: int, dtype) -> torch.Tensor:  # noqa: ARG002 - the counter draws' signature
+        return self._each(lambda g, n: torch.rand(n, per_row, generator=g, device=g.device, dtype=dtype))
+
+    def keep(self, got: torch.Tensor) -> None:
+        done = iter(got.split([self.pending[k].numel() for k in self._active]))
+        for k in self._active:
+            self.pending[k] = self.pending[k][~next(done)]
+
+
+def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts) -> torch.Tensor:
     """:func:`fisher_bingham` for several processes at once: rows of ``z`` and of the per-row ``lam``
-    (n, d) come in consecutive parts, each (generator, rows) drawing from its own generator exactly what
-    :func:`fisher_bingham` would draw for those rows alone — so a run's samples do not depend on which
-    other runs share the batch. The arithmetic is vectorized over all rows."""
+    (n, d). ``parts``: a list of (generator, rows) — the processes' rows in consecutive parts, each drawn
+    from its own generator exactly as :func:`fisher_bingham` would draw them alone — or a
+    :class:`idtheory.counters.CounterDraws` (every row drawn by counters in one pass: the engine on CUDA).
+    Either way a process's samples do not depend on which others share the call. The arithmetic is
+    vectorized over all rows."""
     n_rows, d = z.shape
     dtype = z.dtype
     lam64 = lam.to(dtype)
@@ -87,18 +122,15 @@ def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts: list[tuple[to
     vectors = torch.cat([d_inv_sqrt, v_hat, gamma[:, None] * v_hat * d_inv_sqrt, u, lam64], 1).T.contiguous()
     scalars = torch.stack([q, q.sqrt(), beta, log_m])
     out = torch.empty_like(z)
-    bounds = list(itertools.accumulate((rows for _, rows in parts), initial=0))
-    pending = [torch.arange(lo, hi, device=z.device) for lo, hi in zip(bounds, bounds[1:])]
+    draws = _GeneratorDraws(parts, z.device) if isinstance(parts, list) else parts
     # Acceptance is ~25 % per proposal in d = 4 and ~10 % in d = 10: 8 proposals finish most rows in one
     # round, and doubling them for the stragglers keeps the number of rounds small.
     per_row = 8
     for _ in range(_MAX_ROUNDS):
-        active = [(g, rows) for (g, _), rows in zip(parts, pending) if rows.numel()]
-        if not active:
+        rows = draws.active()
+        if rows is None:
             return out
-        rows = torch.cat([r for _, r in active]) if len(active) > 1 else active[0][1]
-        eps = [torch.randn(d, r.numel(), per_row, generator=g, device=z.device, dtype=dtype) for g, r in active]
-        eps = torch.cat(eps, 1) if len(eps) > 1 else eps[0]
+        eps = draws.normal(d, per_row, dtype)
         scale, v_hat_r, shift, u_r, lam_r = vectors[:, rows, None].split(d)
         q_r, sqrt_q, beta_r, log_m_r = scalars[:, rows, None]
         y = eps * scale + _coordinate_sum(eps * v_hat_r) * shift
@@ -107,16 +139,13 @@ def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts: list[tuple[to
         ux = _coordinate_sum(y * u_r) * inv_norm_sq.sqrt()
         w = _coordinate_sum(y_sq * lam_r) * inv_norm_sq - ux * ux  # xᵀAx
         log_accept = (-w + d / 2 * torch.log1p(2 * w / beta_r) - log_m_r - (sqrt_q * ux - q_r) ** 2 / q_r)
-        uniform = [torch.rand(r.numel(), per_row, generator=g, device=z.device, dtype=dtype) for g, r in active]
-        accept = (torch.cat(uniform) if len(uniform) > 1 else uniform[0]).log() < log_accept
+        accept = draws.uniform(d, per_row, dtype).log() < log_accept
         got = accept.any(dim=1)
         first = accept.to(torch.int8).argmax(dim=1)[got]
         out[rows[got]] = y.permute(1, 2, 0)[got, first] * inv_norm_sq[got, first].sqrt()[:, None]
-        done = iter(got.split([r.numel() for _, r in active]))
-        pending = [r[~next(done)] if r.numel() else r for r in pending]
+        draws.keep(got)
         per_row = min(per_row * 2, 256)
-    left = sum(r.numel() for r in pending)
-    raise RuntimeError(f"fisher_bingham: {left} rows still unsampled after {_MAX_ROUNDS} rounds")
+    raise RuntimeError(f"fisher_bingham: rows still unsampled after {_MAX_ROUNDS} rounds")
 
 
 def official(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import _arguments, metrics
+from . import _arguments, counters, metrics
 from .budget import resolve_budget
 from .conditionals import fisher_bingham_many
 from .encoders import Encoder
@@ -150,9 +150,16 @@ class StackedEncoder:
                 layer.bias.copy_(b[k])
 
 
+#: devices on which the exact sphere runs draw by counters (idtheory.counters) instead of per-run generators:
+#: on a GPU K per-run draws are K kernel launches (and, in the rejection rounds, K synchronizations)
+COUNTER_DEVICES = ("cuda",)
+
+
 class BatchSampler:
     """The K runs' samplers; draws for all at once where the arithmetic vectorizes (mixing, the exact
-    conditional), each run from its own generators."""
+    conditional), each run from its own generators — or, for exact sphere runs on a device of
+    ``COUNTER_DEVICES``, from counters keyed by each run's seed, all runs in one pass. Either way a run's
+    draws do not depend on its batch-mates."""
 
     def __init__(self, samplers: list):
         self.samplers = samplers
@@ -164,8 +171,23 @@ class BatchSampler:
             self.mixing_weights = torch.stack([m.weights for m in mixings])  # (K, L, d, d)
         self.exact = all(s.process.conditional == "exact" and s.process.space == "sphere" for s in samplers)
         self._rows_lam: dict[int, list[torch.Tensor]] = {}  # batch size -> per-row Λ of every family (Λ only)
+        self.keys = None
+        if self.exact and first.device.type in COUNTER_DEVICES:
+            self.keys = counters.run_keys([s.seed for s in samplers], first.device)
+            self.calls = 0  # the counters' call number: the same sequence alone or batched
+
+    def _counter_rows(self, n: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """(key per row, row within its run, this call's number) for n rows of every run."""
+        self.calls += 1
+        k = len(self.samplers)
+        return (self.keys.repeat_interleave(n), torch.arange(n, device=self.keys.device).repeat(k),
+                self.calls)
 
     def latents(self, n: int) -> torch.Tensor:
+        if self.keys is not None:  # uniform on the sphere: normalized standard normals, as spaces._sphere
+            keys, rows, call = self._counter_rows(n)
+            g = counters.normal(keys, call, 0, rows, self.dim).view(len(self.samplers), n, self.dim)
+            return g / g.norm(dim=2, keepdim=True)
         return torch.stack([s.latents(n) for s in self.samplers])
 
     @torch.no_grad()
@@ -190,6 +212,9 @@ class BatchSampler:
             self._rows_lam[n] = [torch.stack([s.spectra[f] for s in self.samplers])[:, None, :].expand(k, n, d)
                                  .reshape(k * n, d).to(z.dtype) for f in range(len(self.samplers[0].spectra))]
         rows = z.reshape(k * n, d)
+        if self.keys is not None:
+            return [fisher_bingham_many(rows, lam, counters.CounterDraws(*self._counter_rows(n))).reshape(k, n, d)
+                    for lam in self._rows_lam[n]]
         parts = [(s.generator, n) for s in self.samplers]
         return [fisher_bingham_many(rows, lam, parts).reshape(k, n, d) for lam in self._rows_lam[n]]
 

@@ -81,6 +81,7 @@ class ProcessSampler:
     def __init__(self, process: GenerativeProcess, device: torch.device, seed: int):
         self.process = process
         self.device = device
+        self.seed = seed  # the data stream's seed (the batched engine keys counter-based draws by it)
         mixing_gen = torch.Generator(device=device).manual_seed(process.seed)
         self.mixing = build_mixing(process.mixing, process.dim, process.mixing_layers, mixing_gen).to(device)
         self.mixing.requires_grad_(False)
