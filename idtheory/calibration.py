@@ -135,13 +135,13 @@ class RecordStore:
     def done(self) -> set[str]:
         return {r["job"] for r in self.load() if "job" in r}
 
-    def append(self, stream: str, job: tuple, outcomes: list) -> None:
+    def append(self, stream: str, job: tuple, outcomes: list, device: str = "cpu") -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a") as stream_file:
             for o in outcomes:
                 record = o.to_dict()
                 record["detail"] = {k: record["detail"].get(k) for k in ("r2", "lam_hat", "train_seconds")}
-                record |= {"stream": stream, "job": _key(stream, *job), "protocol": protocol(job[0])}
+                record |= {"stream": stream, "job": _key(stream, *job), "protocol": protocol(job[0]), "device": device}
                 stream_file.write(json.dumps(strict(record), allow_nan=False) + "\n")
 
 
@@ -153,7 +153,7 @@ def run(stream: str, cases: list[str], examples: int, store: RecordStore, execut
     todo = [j for j in jobs(stream, cases, examples, max_dim, seed) if _key(stream, *j) not in done]
 
     def finished(job, outcomes):
-        store.append(stream, job, outcomes)
+        store.append(stream, job, outcomes, str(device))
         if on_done is not None:
             on_done(job, outcomes)
 
