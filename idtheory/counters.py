@@ -1,8 +1,8 @@
 """Counter-based random numbers for many runs at once, for the batched engine on CUDA.
 
 A torch generator draws for one run per call, so K runs cost K small kernels per draw: on a GPU the
-engine's throughput then grows no further than K ≈ 256 (benchmarks/results/gpu/gpu_throughput.json:
-303 ms per step at K = 1,024, nearly all of it per-run draws). Here every number is a hash of its
+engine's throughput then grew no further than K ≈ 256 (303 ms per step at K = 1,024, nearly all of it
+per-run draws; benchmarks/results/gpu/gpu_throughput_generators.json). Here every number is a hash of its
 run's key and of where it is drawn — which call, which rejection round, which row of the run, which
 slot of the row — so all runs draw in one vectorized pass, and a run's numbers still depend on
 nothing but its own key and its own rows: the same alone or in any batch.
