@@ -145,7 +145,8 @@ def fisher_bingham_many(z: torch.Tensor, lam: torch.Tensor, parts) -> torch.Tens
         out[rows[got]] = y.permute(1, 2, 0)[got, first] * inv_norm_sq[got, first].sqrt()[:, None]
         draws.keep(got)
         per_row = min(per_row * 2, 256)
-    raise RuntimeError(f"fisher_bingham: rows still unsampled after {_MAX_ROUNDS} rounds")
+    left = draws.active()
+    raise RuntimeError(f"fisher_bingham: {left.numel()} rows still unsampled after {_MAX_ROUNDS} rounds")
 
 
 def official(z: torch.Tensor, lam: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

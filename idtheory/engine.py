@@ -175,13 +175,15 @@ class BatchSampler:
         if self.exact and first.device.type in COUNTER_DEVICES:
             self.keys = counters.run_keys([s.seed for s in samplers], first.device)
             self.calls = 0  # the counters' call number: the same sequence alone or batched
+            self._key_rows: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}  # n -> (key, row in run) per row
 
     def _counter_rows(self, n: int) -> tuple[torch.Tensor, torch.Tensor, int]:
         """(key per row, row within its run, this call's number) for n rows of every run."""
         self.calls += 1
-        k = len(self.samplers)
-        return (self.keys.repeat_interleave(n), torch.arange(n, device=self.keys.device).repeat(k),
-                self.calls)
+        if n not in self._key_rows:
+            self._key_rows[n] = (self.keys.repeat_interleave(n),
+                                 torch.arange(n, device=self.keys.device).repeat(len(self.samplers)))
+        return (*self._key_rows[n], self.calls)
 
     def latents(self, n: int) -> torch.Tensor:
         if self.keys is not None:  # uniform on the sphere: normalized standard normals, as spaces._sphere

@@ -94,10 +94,6 @@ def banded(run: Callable, band: Band, example, seed: int, device="cpu", th=None,
     return outcomes
 
 
-def is_band_case(name: str) -> bool:
-    return "@" in name
-
-
 def band_of(name: str) -> Band | None:
     """The band of a case name (``C1@d8-10`` -> HIGH), None for the checks' own cases."""
-    return BANDS[name.split("@", 1)[1].split(".")[0]] if is_band_case(name) else None
+    return BANDS[name.split("@", 1)[1].split(".")[0]] if "@" in name else None
