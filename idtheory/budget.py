@@ -23,6 +23,9 @@ class Budget:
     # which biases Λ̂; anchor negatives (the theory's exact setting) then remove the bias.
     late_negatives: str | None = "anchors"
     late_from: float = 0.25
+    # The fraction of the steps before the loss's own parameters (Λ̂, a learned τ) start training; until
+    # then they stay at their initialization. 0: trained from the first step.
+    loss_after: float = 0.0
     hidden: int = 128
     depth: int = 3
     eval_every: int = 1000
@@ -54,7 +57,7 @@ class Budget:
             from .losses import NEGATIVES
 
             _arguments.choice(self.late_negatives, NEGATIVES, "late_negatives scheme")
-        for name in ("anneal", "late_from"):
+        for name in ("anneal", "late_from", "loss_after"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"Budget.{name} must be a fraction in [0, 1], got {getattr(self, name)!r}")
 
@@ -63,6 +66,11 @@ class Budget:
         """The first step trained with ``late_negatives`` (None: the scheme never changes)."""
         step = int(self.steps * self.late_from) + 1
         return step if self.late_negatives and step <= self.steps else None
+
+    @property
+    def loss_step(self) -> int:
+        """The first step that trains the loss's own parameters."""
+        return int(self.steps * self.loss_after) + 1 if self.loss_after else 1
 
 
 BUDGETS = {

@@ -378,8 +378,13 @@ def _fit_batch(specs: Sequence[RunSpec], budget, device: str | torch.device = "c
     # Constant, then a linear decay over the last ``anneal`` fraction: a constant step size keeps the
     # slow alignment between near-equal λ moving; the decay then removes the batch noise at the end.
     decay_start = budget.steps * (1 - budget.anneal)
+
+    def rate(step: int) -> float:
+        return min(1.0, (budget.steps - step) / max(budget.steps - decay_start, 1e-9))
+
+    # LambdaLR's step counts the updates already made: update u (from 0) is training step u + 1.
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: min(1.0, (budget.steps - step) / max(budget.steps - decay_start, 1e-9)))
+        opt, [rate, lambda step: rate(step) if step + 1 >= budget.loss_step else 0.0][:len(groups)])
 
     fits = [Fit(e, s.loss) for e, s in zip(encoders, specs)]
     alive = torch.ones(len(specs), dtype=torch.bool, device=dev)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from idtheory import AnInfoNCE, Budget, GenerativeProcess, InfoNCE, fit
+from idtheory.engine import lam_hat_of
 from idtheory.reproduce import reproduce
 
 TINY = Budget(steps=30, batch=32, hidden=16, depth=1, eval_every=10, eval_samples=256)
@@ -56,6 +57,14 @@ def test_late_negatives_switch_the_scheme_at_the_given_fraction():
     assert kept.negatives == "both"
 
 
+def test_loss_parameters_stay_at_their_initialization_until_loss_after():
+    p, init = GenerativeProcess(lam=(1.0, 2.0, 4.0)), lam_hat_of(AnInfoNCE(3), 3)
+    run = fit(p, AnInfoNCE(3), replace(TINY, loss_after=0.5), seed=0)  # Λ̂ trained from step 16 on
+    assert run.history[0]["lam_hat"] == init  # step 10
+    assert max(abs(a - b) for a, b in zip(run.history[1]["lam_hat"], init)) > 1e-4  # step 20
+    assert fit(p, AnInfoNCE(3), TINY, seed=0).history[0]["lam_hat"] != init
+
+
 def test_reproduce_record_carries_both_conventions():
     (record,) = reproduce("linspace", TINY)
     assert record["lam_code"] == pytest.approx([2 * v for v in record["lam"]])
@@ -85,6 +94,7 @@ def test_reproduce_record_carries_both_conventions():
         (lambda: Budget(lr=float("nan")), ValueError, "Budget.lr must be a finite number > 0, got nan"),
         (lambda: Budget(late_negatives="all"), ValueError, "unknown late_negatives scheme 'all'"),
         (lambda: Budget(anneal=1.5), ValueError, "Budget.anneal must be a fraction in"),
+        (lambda: Budget(loss_after=-0.1), ValueError, "Budget.loss_after must be a fraction in"),
         (lambda: reproduce("spiral"), ValueError, "unknown experiment 'spiral'"),
     ],
 )
