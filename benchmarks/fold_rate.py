@@ -73,7 +73,8 @@ def main() -> None:
     print(f"{folds}/{len(runs)} folded (R² < {args.fold_r2} at step {args.until}); "
           f"one-sided 95 % upper bound {out['fold_rate_upper95']:.2f}; {seconds:.0f} s")
     for run in runs:
-        print(f"  seed {run['seed']:>4}: R² {run['r2']:.3f}  MCC {run['mcc']:.3f}" + ("  folded" if run["folded"] else ""))
+        fold = "  folded" if run["folded"] else ""
+        print(f"  seed {run['seed']:>4}: R² {run['r2']:.3f}  MCC {run['mcc']:.3f}{fold}")
     if args.json:
         write_atomic(args.json, dumps(out))
 
