@@ -33,8 +33,12 @@ class Budget:
     # After the steps: Adam over an orthogonal map of the outputs (and the loss's parameters) on a fixed
     # sample of ``polish_batches`` batches, for ``polish_steps`` steps (0: none; neither more than
     # ``steps``); see engine.polish. The quick budget polishes, measured in speed_study.md.
+    # ``polish_pool`` > ``polish_batches``: the fixed sample is that many batches, and every step takes a
+    # random ``polish_batches`` of them (the rotation's error is the sample's noise; this buys a larger
+    # sample at the same cost per step).
     polish_steps: int = 0
     polish_batches: int = 64
+    polish_pool: int = 0
     polish_lr: float = 0.03
     # Train every run this many times from other initializations (in the same batch) and keep the one
     # with the lowest final training loss (engine.fit_many); 1: no restarts.
@@ -47,8 +51,13 @@ class Budget:
                 raise ValueError(f"Budget.{name} must be a positive int, got {value!r}")
         if self.batch < 2:
             raise ValueError(f"Budget.batch must be at least 2 for in-batch negatives, got {self.batch}")
-        if not isinstance(self.polish_steps, int) or self.polish_steps < 0:
-            raise ValueError(f"Budget.polish_steps must be an int >= 0, got {self.polish_steps!r}")
+        for name in ("polish_steps", "polish_pool"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"Budget.{name} must be an int >= 0, got {value!r}")
+        if self.polish_pool and self.polish_pool < self.polish_batches:
+            raise ValueError(f"Budget.polish_pool must be 0 or at least polish_batches ({self.polish_batches}), "
+                             f"got {self.polish_pool}")
         for name in ("lr", "loss_lr", "polish_lr"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):

@@ -2,6 +2,7 @@
 that cannot be vmapped runs one run at a time, and says so."""
 
 import traceback
+from dataclasses import replace
 
 import pytest
 import torch
@@ -174,10 +175,11 @@ POLISHED = Budget(steps=120, batch=64, hidden=16, depth=2, eval_every=60, eval_s
                   polish_batches=4, polish_lr=0.01)
 
 
-def test_the_polish_phase_gives_the_same_numbers_alone_and_batched():
-    spectra = [(2.0, 3.2, 5.12), (1.0, 2.5, 6.0)]
-    alone = [fit_many([spec], POLISHED)[0] for spec in _specs(spectra)]
-    batched = fit_many(_specs(spectra), POLISHED)
+@pytest.mark.parametrize("pool", [0, 10])  # 10: every polish step takes a random 4 of 10 fixed batches
+def test_the_polish_phase_gives_the_same_numbers_alone_and_batched(pool):
+    spectra, budget = [(2.0, 3.2, 5.12), (1.0, 2.5, 6.0)], replace(POLISHED, polish_pool=pool)
+    alone = [fit_many([spec], budget)[0] for spec in _specs(spectra)]
+    batched = fit_many(_specs(spectra), budget)
     for a, b in zip(alone, batched):
         assert a.history[-1]["polish_steps"] == 30 and a.history[-1]["step"] == 120
         assert a.lam_hat == b.lam_hat
@@ -213,6 +215,17 @@ def test_a_negative_polish_is_refused():
         Budget(polish_steps=-1)
     with pytest.raises(ValueError, match="polish_lr must be a finite number > 0"):
         Budget(polish_lr=0.0)
+    with pytest.raises(ValueError, match=r"polish_pool must be 0 or at least polish_batches \(64\), got 10"):
+        Budget(polish_pool=10)
+
+
+def test_a_polish_pool_changes_the_sample_not_the_steps():
+    process = GenerativeProcess(lam=(2.0, 3.2, 5.12), seed=0)
+    fixed, pooled = (fit_many([RunSpec(process, AnInfoNCE(3), 0)], replace(POLISHED, polish_pool=pool))[0]
+                     for pool in (0, 10))
+    trained = [[{k: v for k, v in h.items() if k != "seconds"} for h in f.history[:-1]] for f in (fixed, pooled)]
+    assert trained[0] == trained[1] and pooled.history[-1]["polish_steps"] == 30  # the same run until the polish
+    assert not all(torch.equal(p, q) for p, q in zip(fixed.encoder.parameters(), pooled.encoder.parameters()))
 
 
 def test_restarts_keep_the_run_with_the_lowest_final_training_loss():
