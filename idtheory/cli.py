@@ -62,8 +62,9 @@ def reproduce(
     seeds: Optional[str] = typer.Option(None, help="several seeds trained together in the batched engine, e.g. "
                                         "0-4 or 0,3,7 (overrides --seed); each seed's result is reported"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
-    negatives: str = typer.Option("both", help="first-quarter negatives: both (SimCLR, 2B-2 in-batch) | anchors; "
-                                  "the quick budget then switches to anchors (the theory's setting)"),
+    negatives: str = typer.Option("both", help="negatives until the budget's switch to anchors (the theory's "
+                                  "setting): both (SimCLR, 2B-2 in-batch) | anchors; the quick budget trains with "
+                                  "anchors from step 1, so this matters for --budget paper"),
     json_path: Optional[str] = typer.Option(None, "--json", help="write the results here (after every loss)"),
     threads: Optional[int] = typer.Option(None, help="torch CPU threads (default: torch's choice; with --workers > 1 "
                                           "every worker has one)"),

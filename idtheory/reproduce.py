@@ -147,8 +147,8 @@ def _train_seeds(name: str, loss_name: str, budget: Budget, budget_name: str, sa
         records.append(score(name, loss_name, p, group, result, s, device) | {
             "budget": budget_name, "budget_params": asdict(budget), "sampler": sampler,
             "batched_with": len(seeds),
-            "negatives": negatives if budget.late_step is None else
-            f"{negatives}, then {budget.late_negatives} from step {budget.late_step}"})
+            "negatives": negatives if budget.late_step is None else budget.late_negatives if budget.late_step == 1
+            else f"{negatives}, then {budget.late_negatives} from step {budget.late_step}"})
     return records
 
 

@@ -71,6 +71,7 @@ def test_reproduce_record_carries_both_conventions():
     assert record["lam_hat_matched_code"] == pytest.approx([2 * v for v in record["lam_hat_matched"]])
     assert record["predicted"] == "signed permutation" and record["steps"] == 30
     assert record["negatives"] == "both, then anchors from step 8"
+    assert reproduce("linspace", steps=8)[0]["negatives"] == "anchors"  # the quick budget: anchors from step 1
 
 
 @pytest.mark.parametrize(
