@@ -102,11 +102,15 @@ def protocol(case: str | None = None) -> str:
     in the file but neither resumed nor summarized, so a changed budget never mixes its runs with the old
     ones."""
     band = None if case is None else suite.band_of(case)
-    budget, dims = (suite.check_budget, range(1, 11)) if band is None else (band.budget, range(band.low,
-                                                                                                 band.high + 1))
+    if band is None:
+        runs = [suite.check_budget(d) for d in range(1, 11)]
+    else:
+        dims = range(band.low, band.high + 1)
+        runs = [band.budget(d) for d in dims]
+        if case.split("@")[0] in band.controls:  # its control trains with a recipe of its own
+            runs += [band.budget(d, control=True) for d in dims]
     defaults = {f.name: f.default for f in fields(Budget)}
-    budgets = [{k: v for k, v in asdict(budget(d)).items() if k in PROTOCOL_FIELDS or v != defaults[k]}
-               for d in dims]
+    budgets = [{k: v for k, v in asdict(b).items() if k in PROTOCOL_FIELDS or v != defaults[k]} for b in runs]
     return hashlib.sha256(repr((REVISION, budgets)).encode()).hexdigest()[:12]
 
 

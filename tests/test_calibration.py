@@ -2,6 +2,7 @@
 with provenance, out-of-sample rates with exact bounds — exercised on a synthetic case (no training)."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import strategies as st
@@ -190,9 +191,11 @@ def test_a_band_case_trains_with_its_budget_and_is_judged_by_its_own_thresholds(
     from idtheory.suite.bands import HIGH, Band
 
     tiny = Budget(steps=6, batch=16, hidden=8, depth=1, eval_every=6, eval_samples=128)
-    monkeypatch.setattr(Band, "budget", lambda self, dim: tiny)
+    asked = []
+    monkeypatch.setattr(Band, "budget", lambda self, dim, control=False: asked.append(control) or tiny)
     (example, seed), = suite.draw_examples(suite.CASES["C1@d8-10"], 1, stream="calibration")
     outcomes = suite.run_case("C1@d8-10", example, seed, th=suite.RecordOnly())
+    assert asked == [False, True]  # AnInfoNCE with the recovery's recipe, InfoNCE (the control) with its own
     assert [o.case for o in outcomes] == ["C1@d8-10.recovery", "C1@d8-10.control", "C1@d8-10.control-fairness"]
     assert {o.claim for o in outcomes} == {"C1"} and all(o.error is None for o in outcomes)
     assert [c.key for c in outcomes[0].criteria] == ["C1@d8-10.recovery.score", "C1@d8-10.recovery.lam_error"]
@@ -205,6 +208,21 @@ def test_a_band_case_trains_with_its_budget_and_is_judged_by_its_own_thresholds(
     assert HIGH.key("C2.recovery.score") == "C2@d8-10.recovery.score" and HIGH.key("C5.x.y") == "C5.x.y"
     missing = suite.run_case("C1@d8-10", example, seed, th=suite.Thresholds({"C1.recovery.score": 0.9}))
     assert missing[0].error and "idtheory calibrate --only C1@d8-10" in missing[0].error
+
+
+def test_a_band_control_run_takes_the_quick_budgets_fold_fix_and_its_own_protocol():
+    from idtheory.budget import BUDGETS
+    from idtheory.suite.bands import HIGH, banded
+    from idtheory.suite.sphere_cases import case_c1
+
+    recovery, control = HIGH.budget(10), HIGH.budget(10, control=True)
+    assert (control.late_from, control.loss_after) == (BUDGETS["quick"].late_from, BUDGETS["quick"].loss_after)
+    assert replace(control, late_from=recovery.late_from, loss_after=recovery.loss_after) == recovery
+    # C1's band records follow its control's recipe; C2's and C3's (no control run of their own) do not
+    assert calibration.protocol("C1@d8-10") != calibration.protocol("C2@d8-10") == calibration.protocol("C3@d8-10")
+    (example, seed), = suite.draw_examples(suite.CASES["C1@d8-10"], 1, stream="calibration")
+    with pytest.raises(ValueError, match="add 'C2' to them"):
+        next(banded(case_c1, HIGH, "C2", example, seed, th=suite.RecordOnly()))
 
 
 def test_a_band_without_thresholds_is_skipped_and_named(monkeypatch):

@@ -62,7 +62,8 @@ CASES = {c.name: c for c in (
 _CLAIM_RUNS = {"C1": case_c1, "C2": case_c2, "C3": case_c3}
 #: the band cases (idtheory.suite.bands): C1–C3 at d = 8–10, named C1@d8-10 …; the thorough profile's only.
 #: A band run costs ~15× a check run (measured ~140 s per run at d = 8–10 on two threads against ~9 s).
-BAND_CASES = {band.case(claim): Case(band.case(claim), claim, functools.partial(banded, _CLAIM_RUNS[claim], band),
+BAND_CASES = {band.case(claim): Case(band.case(claim), claim,
+                                     functools.partial(banded, _CLAIM_RUNS[claim], band, claim),
                                      lambda m, c=claim, b=band: BAND_SPECTRA[c](b.low, b.high),
                                      cost=15 * CASES[claim].cost)
               for band in BANDS.values() for claim in band.claims}

@@ -46,7 +46,7 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     start = time.perf_counter()
     requests = [Train(process, (loss or aninfonce)(process), seed, normalize)]
     if loss is None:
-        requests.append(Train(process, infonce(process), seed))
+        requests.append(Train(process, infonce(process), seed, control=True))
     runs = yield requests  # trained together (with other cases' runs, by the runner)
     run = runs[0]
     score, perm, detail = _score(run, group)
