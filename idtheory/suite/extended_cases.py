@@ -113,7 +113,8 @@ def case_c8(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     out = []
     kinds = (("recovery", 1.0), ("control", 2.0))
     start = time.perf_counter()
-    runs = yield [Train(process, LpAnInfoNCE(process.dim, p=p), seed, normalize=False) for _, p in kinds]
+    runs = yield [Train(process, LpAnInfoNCE(process.dim, p=p), seed, normalize=False, control=evidence == "control")
+                  for evidence, p in kinds]
     for (evidence, p), run in zip(kinds, runs):
         score, perm, detail = _score(run, group)
         criteria = [Criterion("score", score, ">=", th["C8.recovery.score"])]

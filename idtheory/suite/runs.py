@@ -44,7 +44,7 @@ class Train:
     seed: int
     normalize: bool = True
     budget: Budget | None = None  # None: the budget of its dimension (train_many's ``budget``); a band sets its own
-    control: bool = False  # a control's own run (C1's InfoNCE): a band trains it with its control recipe
+    control: bool = False  # a control's own run (C1's, C4's InfoNCE; C8's p = 2): a band gives it its control recipe
 
     def spec(self) -> RunSpec:
         return RunSpec(self.process, self.loss, self.seed, self.normalize)

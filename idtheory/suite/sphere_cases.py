@@ -131,7 +131,7 @@ def case_c4(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     out = []
     kinds = (("recovery", "AnInfoNCE", aninfonce), ("control", "InfoNCE (learned τ)", infonce))
     start = time.perf_counter()
-    runs = yield [Train(process, make(process), seed) for _, _, make in kinds]
+    runs = yield [Train(process, make(process), seed, control=evidence == "control") for evidence, _, make in kinds]
     for (evidence, name, _), run in zip(kinds, runs):
         r2 = metrics.r2_per_latent(run.z, run.h)
         out.append(_outcome(f"C4.{evidence}", "C4", evidence, name, "content-style", "linear (style latents)", [
