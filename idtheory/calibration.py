@@ -435,14 +435,14 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
                "null": null_rates(merged), "separation": separation(records, merged),
                "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time(),
                "protocol": protocol(), "other_protocol_records": other_protocol,
-               "band_protocols": {name: protocol(band.case(band.claims[0])) for name, band in suite.BANDS.items()}}
+               "band_protocols": {case: protocol(case) for case in suite.BAND_CASES}}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".json").write_text(dumps(summary))
         out.with_suffix(".md").write_text(markdown(summary["thresholds"], evaluation, summary["examples"], wanted,
                                                    command, summary["null"], summary["separation"],
                                                    f"Training protocols: {summary['protocol']} (the check "
-                                                   "budget), " + "".join(f"{p} (band {n}), " for n, p in
+                                                   "budget), " + "".join(f"{p} ({case}), " for case, p in
                                                                          summary["band_protocols"].items())
                                                    + "see idtheory.calibration.protocol; "
                                                    f"records of other protocols in the file, not used: "
