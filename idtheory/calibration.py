@@ -107,7 +107,7 @@ def protocol(case: str | None = None) -> str:
     else:
         dims = range(band.low, band.high + 1)
         runs = [band.budget(d) for d in dims]
-        if case.split("@")[0] in band.controls:  # its control trains with a recipe of its own
+        if suite.CASES[case].claim in band.controls:  # its control trains with a recipe of its own
             runs += [band.budget(d, control=True) for d in dims]
     defaults = {f.name: f.default for f in fields(Budget)}
     budgets = [{k: v for k, v in asdict(b).items() if k in PROTOCOL_FIELDS or v != defaults[k]} for b in runs]
