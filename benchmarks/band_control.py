@@ -1,7 +1,7 @@
 """Is a folded InfoNCE control a worse optimum of InfoNCE, or InfoNCE's answer? One d = 8–10 example of
 C1's band, its control (InfoNCE, learned τ) trained twice: with the band's recovery recipe (both-view
 negatives for the first quarter, τ trained from the first step) and with the control recipe
-(``Band.budget(dim, control=True)``: the quick budget's fold fix). For each: linear R² (all latents and
+(``Band.budget(dim, control=True)``: the fold fix, ``bands.FOLD_FIX``). For each: linear R² (all latents and
 per latent, in Λ's order), the learned concentration 1/(2τ̂) and the final training loss (the mean over
 the last evaluation window, anchor negatives in both). A fold that ends at a *higher* loss than keeping
 every latent is an optimization failure, not the theory's reason for the control to fail.

@@ -210,13 +210,14 @@ def test_a_band_case_trains_with_its_budget_and_is_judged_by_its_own_thresholds(
     assert missing[0].error and "idtheory calibrate --only C1@d8-10" in missing[0].error
 
 
-def test_a_band_control_run_takes_the_quick_budgets_fold_fix_and_its_own_protocol():
-    from idtheory.budget import BUDGETS
+def test_a_band_control_run_takes_the_fold_fix_and_its_own_protocol():
     from idtheory.suite.bands import HIGH, banded
     from idtheory.suite.sphere_cases import case_c1
 
     recovery, control = HIGH.budget(10), HIGH.budget(10, control=True)
-    assert (control.late_from, control.loss_after) == (BUDGETS["quick"].late_from, BUDGETS["quick"].loss_after)
+    assert (control.late_from, control.loss_after) == (0.0, 0.25)  # anchors from step 1, τ held a quarter
+    # the protocols its records were calibrated under (a change here invalidates C1@d8-10's calibration)
+    assert (calibration.protocol("C1@d8-10"), calibration.protocol("C2@d8-10")) == ("74b6dda61ca1", "c9ba53369aef")
     assert replace(control, late_from=recovery.late_from, loss_after=recovery.loss_after) == recovery
     # C1's band records follow its control's recipe; C2's and C3's (no control run of their own) do not
     assert calibration.protocol("C1@d8-10") != calibration.protocol("C2@d8-10") == calibration.protocol("C3@d8-10")
