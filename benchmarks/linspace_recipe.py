@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.json:
         writable_file(args.json)
-    overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(args.override).items()}
+    overrides = json.loads(args.override)
     budget = replace(resolve_budget("quick"), **overrides)
     seeds = parse_seeds(args.seeds)
     torch.set_num_threads(1)  # the reproduction's workers train with one thread each
