@@ -97,13 +97,15 @@ PROTOCOL_FIELDS = ("steps", "batch", "lr", "loss_lr", "anneal", "late_negatives"
 
 
 def protocol(case: str | None = None) -> str:
-    """What a record's numbers depend on besides its job: the budget of its case at every dimension (the
-    check budget, or a band's: idtheory.suite.bands) and ``REVISION``. Records of another protocol are kept
+    """What a record's numbers depend on besides its job: the budgets of its case at every dimension (the
+    check budget, the case's own ``Case.budgets``, or a band's: idtheory.suite.bands) and
+    ``REVISION``. Records of another protocol are kept
     in the file but neither resumed nor summarized, so a changed budget never mixes its runs with the old
     ones."""
     band = None if case is None else suite.band_of(case)
+    budgets = None if band is not None else getattr(suite.CASES.get(case), "budgets", None)
     if band is None:
-        runs = [suite.check_budget(d) for d in range(1, 11)]
+        runs = [b for d in range(1, 11) for b in (budgets(d) if budgets else (suite.check_budget(d),))]
     else:
         dims = range(band.low, band.high + 1)
         runs = [band.budget(d) for d in dims]
@@ -115,9 +117,8 @@ def protocol(case: str | None = None) -> str:
 
 
 def _case_of(record: dict) -> str:
-    """The case of a record's job: its outcome's name up to the first dot (``C1@d8-10.recovery`` -> ``C1@d8-10``;
-    variants such as ``C6.vmf-recovery`` share their claim's protocol)."""
-    return record["case"].split(".")[0]
+    """The case of a record's job (``C6.vmf``, ``C1@d8-10``), whose protocol it was trained under."""
+    return json.loads(record["job"])[1]
 
 
 class RecordStore:
@@ -435,7 +436,7 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
                "null": null_rates(merged), "separation": separation(records, merged),
                "examples": {k: dict(v) for k, v in counts.items()}, "targets": TARGETS, "time": time.time(),
                "protocol": protocol(), "other_protocol_records": other_protocol,
-               "band_protocols": {case: protocol(case) for case in suite.BAND_CASES}}
+               "case_protocols": {case: protocol(case) for case in suite.CASES if protocol(case) != protocol()}}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.with_suffix(".json").write_text(dumps(summary))
@@ -443,7 +444,7 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
                                                    command, summary["null"], summary["separation"],
                                                    f"Training protocols: {summary['protocol']} (the check "
                                                    "budget), " + "".join(f"{p} ({case}), " for case, p in
-                                                                         summary["band_protocols"].items())
+                                                                         summary["case_protocols"].items())
                                                    + "see idtheory.calibration.protocol; "
                                                    f"records of other protocols in the file, not used: "
                                                    f"{other_protocol}."))

@@ -150,10 +150,11 @@ def test_records_of_another_training_protocol_are_kept_but_never_resumed_or_summ
     assert {r["protocol"] for r in store.load()} == {calibration.protocol()}
     # a record written before records carried their protocol counts as LEGACY_PROTOCOL
     monkeypatch.setattr(calibration, "LEGACY_PROTOCOL", calibration.protocol())
-    legacy = {k: v for k, v in store.load()[0].items() if k != "protocol"} | {"job": "legacy"}
+    legacy_job = calibration._key("evaluation", fake_case, "legacy", 0)
+    legacy = {k: v for k, v in store.load()[0].items() if k != "protocol"} | {"job": legacy_job}
     with store.path.open("a") as f:
         f.write(json.dumps(legacy) + "\n")
-    assert len(store.load()) == 7 and "legacy" in store.done()
+    assert len(store.load()) == 7 and legacy_job in store.done()
     original = suite.check_budget
     monkeypatch.setattr(suite, "check_budget", lambda dim: replace(original(dim), lr=0.004))
     assert calibration.protocol() != calibration.LEGACY_PROTOCOL
@@ -204,7 +205,7 @@ def test_a_band_case_trains_with_its_budget_and_is_judged_by_its_own_thresholds(
     assert outcomes[0].detail["history"][-1]["step"] == tiny.steps
     # the band's records never mix with the checks' (another protocol), and without its thresholds a check
     # says how to calibrate them
-    assert calibration.protocol("C1@d8-10") != calibration.protocol("C1") == calibration.protocol()
+    assert calibration.protocol("C1@d8-10") != calibration.protocol("C2") == calibration.protocol()
     assert HIGH.key("C2.recovery.score") == "C2@d8-10.recovery.score" and HIGH.key("C5.x.y") == "C5.x.y"
     missing = suite.run_case("C1@d8-10", example, seed, th=suite.Thresholds({"C1.recovery.score": 0.9}))
     assert missing[0].error and "idtheory calibrate --only C1@d8-10" in missing[0].error
@@ -244,3 +245,52 @@ def test_fit_refits_only_the_cases_calibrated_now(fake_case, tmp_path):
     thresholds.write_text(json.dumps({"thresholds": {"C1.recovery.score": 0.5}}))
     calibration.summarize(store, thresholds, None, 6, "test", cases=["C2"])
     assert json.loads(thresholds.read_text())["thresholds"]["C1.recovery.score"] == 0.5
+
+
+def test_every_case_trains_only_with_the_budgets_its_protocol_is_made_of():
+    """A record's protocol is computed from its case's declared budgets (Case.budgets, else the check budget):
+    a run trained with any other budget would mix with records it does not match."""
+    import inspect
+
+    for name, case in suite.CASES.items():
+        if name in suite.BAND_CASES:
+            continue
+        (example, seed), = suite.draw_examples(case, 1, stream="calibration")
+        generator = case.run(example, seed, th=suite.RecordOnly())
+        assert inspect.isgenerator(generator), name
+        asks = next(generator)
+        for ask in asks if isinstance(asks, list) else [asks]:
+            dim = ask.process.dim
+            declared = set(case.budgets(dim)) if case.budgets else {suite.check_budget(dim)}
+            assert (ask.budget or suite.check_budget(dim)) in declared, name
+    assert calibration.protocol("C1") not in (calibration.protocol(), calibration.protocol("C5"))
+
+
+def test_c1s_control_holds_only_if_both_infonce_runs_attain_every_latent():
+    """The control fails as predicted when either InfoNCE run mixes two latents (its rotation is set by the
+    initialization), and wrongly holds only when both land on the axes."""
+    import numpy as np
+
+    from idtheory.suite.runs import Run
+    from idtheory.suite.sphere_cases import case_c1
+
+    lam = (2.0, 3.2, 5.12)
+    z = np.random.default_rng(0).standard_normal((2000, 3))
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    c, s = np.cos(np.pi / 5), np.sin(np.pi / 5)
+    mixed = z @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]).T
+
+    def run(h):
+        return Run(z, h, list(lam), [{"step": 1, "loss": 0.0}], 0.0)
+
+    th = suite.Thresholds({"C1.recovery.score": 0.9, "C1.recovery.lam_error": 0.1, "C5.recovery.linear_r2": 0.9})
+    for second, control_fails in ((mixed, True), (-z[:, [1, 0, 2]], False)):
+        generator = case_c1(lam, 3, th=th)
+        asks = next(generator)
+        assert [a.seed for a in asks] == [3, 3, 3 + 7919] and [a.budget.restarts for a in asks] == [2, 1, 1]
+        try:
+            generator.send([run(z), run(z), run(second)])
+        except StopIteration as stop:
+            recovery, control, fairness = stop.value
+        assert recovery.passed and fairness.passed
+        assert control.criteria[0].metric == "worst_latent_score" and control.passed is control_fails

@@ -11,9 +11,11 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from .. import _arguments, strategies
+from ..budget import Budget
 from .bands import BAND_SPECTRA, BANDS, banded
 from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
 from .records import Outcome, thresholds
+from .runs import distinct_budget
 from .sphere_cases import case_c1, case_c2, case_c3, case_c4, case_c5
 
 
@@ -33,6 +35,9 @@ class Case:
     # Seconds one example takes at d = 4 in a batch of the quick profile (one thread; measured 2026-11-29 for
     # the seed 545017819 quick check): only to split a few jobs over workers evenly (suite.run_jobs).
     cost: float = 20.0
+    # dim -> every budget the case's runs train with (its training protocol: idtheory.calibration.protocol);
+    # None: the check budget, for runs that do not carry their own (Train.budget)
+    budgets: Callable[[int], tuple[Budget, ...]] | None = None
 
 
 _DISTINCT = {"min_gap": 0.6, "max_gap": 1.0, "low": 2.0, "high": 5.0}
@@ -43,13 +48,15 @@ def _C8_SPECTRA(max_dim):  # noqa: N802 - a strategy factory, named like the oth
 
 
 CASES = {c.name: c for c in (
-    Case("C1", "C1", case_c1, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=23.3),
+    Case("C1", "C1", case_c1, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=46.6,
+         budgets=lambda d: (distinct_budget(d, restarts=2), distinct_budget(d))),
     Case("C2", "C2", case_c2, lambda m: strategies.tied_spectra(4, m, 0.5, 1.0, 2.0, 5.0, min_block=3, min_groups=2),
          cost=13.3),
     Case("C3", "C3", case_c3, lambda m: strategies.isotropic_spectra(3, m, 2.0, 10.0), cost=20.4),
     Case("C4", "C4", case_c4, lambda m: strategies.content_style_spectra(4, m, 3, (8.0, 15.0), (4.0, 8.0)),
          cost=23.1),
-    Case("C5", "C5", case_c5, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=10.8),
+    Case("C5", "C5", case_c5, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=21.6,
+         budgets=lambda d: (distinct_budget(d),)),
     Case("C6", "C6", case_c6, lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT), cost=17.1),
     Case("C6.vmf", "C6", functools.partial(case_c6, estimator="vmf"),
          lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT), cost=29.1),
@@ -59,7 +66,8 @@ CASES = {c.name: c for c in (
     Case("C8", "C8", case_c8, lambda m: _C8_SPECTRA(m), cost=23.9),
     Case("C8.violation", "C8", case_c8_violation, lambda m: _C8_SPECTRA(m), cost=11.2),
 )}
-_CLAIM_RUNS = {"C1": case_c1, "C2": case_c2, "C3": case_c3}
+#: a band's C1 control scores one run (at d = 8–10 a random rotation never reaches the threshold), as calibrated
+_CLAIM_RUNS = {"C1": functools.partial(case_c1, control_runs=1), "C2": case_c2, "C3": case_c3}
 #: the band cases (idtheory.suite.bands): C1–C3 at d = 8–10, named C1@d8-10 …; the thorough profile's only.
 #: A band run costs ~15× a check run (measured ~140 s per run at d = 8–10 on two threads against ~9 s).
 BAND_CASES = {band.case(claim): Case(band.case(claim), claim,

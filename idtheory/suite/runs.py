@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -21,6 +21,16 @@ from .records import Outcome
 def check_budget(dim: int) -> Budget:
     """The training budget of the checks: a 2×64 encoder, batch 256, ≥ 3,000 steps (800 per latent)."""
     return Budget(steps=max(3000, 800 * dim), batch=256, hidden=64, depth=2, eval_every=500, eval_samples=2048)
+
+
+def distinct_budget(dim: int, restarts: int = 1) -> Budget:
+    """The budget of the distinct-spectrum cases C1 and C5 (since 2026-11-30): the check budget at twice the
+    encoder's learning rate, and for C1's recovery ``restarts`` = 2 initializations with the lower final
+    training loss kept (no ground truth). About one C1 run in ten at the check budget sits at a saddle — two
+    Λ̂ entries drifting together while the encoder mixes their latents; on C1's 100 evaluation examples these
+    two changes took the runs below 0.95 from 13 to 5 (benchmarks/results/check-suite-notes.md, "What the
+    recovery checks' false failures are")."""
+    return replace(check_budget(dim), lr=4e-3, restarts=restarts)
 
 
 @dataclass(eq=False)  # runs are compared by identity (their arrays have no single truth value)
@@ -147,7 +157,7 @@ def two_initializations(process: GenerativeProcess, seed: int) -> list[Train]:
 
 
 def _stronger_group_in_both_runs(first: Run, second: Run, seed: int, group: Indeterminacy) -> tuple[float, dict]:
-    """The controls of C2, C3 and C7 ask whether a stronger group than the theory allows is *identified*.
+    """The controls of C1, C2, C3, C5 and C7 ask whether a stronger group than the theory allows is *identified*.
 
     The theory says the extra rotation is arbitrary — set by the initialization — so a single run can land
     near the stronger group by chance: measured in calibration with the mean score, single runs reached

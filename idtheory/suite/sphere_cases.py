@@ -15,6 +15,7 @@ from ..losses import InfoNCE
 from ..process import GenerativeProcess
 from .records import Criterion, Outcome, thresholds
 from .runs import (
+    SECOND_RUN,
     Train,
     _base_detail,
     _lam_error,
@@ -23,6 +24,7 @@ from .runs import (
     _score,
     _stronger_group_in_both_runs,
     aninfonce,
+    distinct_budget,
     infonce,
     two_initializations,
 )
@@ -31,10 +33,18 @@ LossFactory = Callable[[GenerativeProcess], torch.nn.Module]
 
 
 def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | None = None, normalize: bool = True,
-            name: str = "AnInfoNCE") -> list[Outcome]:
-    """C1 on distinct spectra: AnInfoNCE recovers a signed permutation and Λ̂ = permuted Λ; the same
-    criterion fails for InfoNCE with a learned temperature (C4: its symmetry group is all of O(d)) while
-    it keeps every latent linearly (``C1.control-fairness``: the control fails for the theory's reason).
+            name: str = "AnInfoNCE", control_runs: int = 2) -> list[Outcome]:
+    """C1 on distinct spectra: AnInfoNCE recovers a signed permutation and Λ̂ = permuted Λ (trained from two
+    initializations, the lower final training loss kept: ``distinct_budget``); the same criterion fails for
+    InfoNCE with a learned temperature (C4: its symmetry group is all of O(d)) while it keeps every latent
+    linearly (``C1.control-fairness``: the control fails for the theory's reason).
+
+    InfoNCE's rotation is set by its initialization, and at d = 3 a Haar-random rotation reaches C1's score
+    threshold about one time in five (measured: the single-run control wrongly held in 23 % of the d = 3 runs
+    and 8 % of the d = 4 runs of the records file; a Haar rotation 23 % and 6 %). So, like the "not identified"
+    controls of C2, C3 and C7, the control trains InfoNCE from two initializations and holds only if both runs
+    attain the signed permutation in every latent. ``control_runs`` = 1 scores one run's mean (the band, at
+    d = 8–10, where a random rotation never comes near: 0 of 1,500 pass 0.8 at d = 6).
 
     With ``loss`` (a factory process -> loss module) the recovery check runs on that loss instead, without
     the control: how the mutation tests show that a broken AnInfoNCE is caught."""
@@ -44,9 +54,11 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     params = {"lam": list(lam), "seed": seed}
     out = []
     start = time.perf_counter()
-    requests = [Train(process, (loss or aninfonce)(process), seed, normalize)]
+    requests = [Train(process, (loss or aninfonce)(process), seed, normalize,
+                      budget=distinct_budget(len(lam), restarts=2))]
     if loss is None:
-        requests.append(Train(process, infonce(process), seed, control=True))
+        requests += [Train(process, infonce(process), s, control=True, budget=distinct_budget(len(lam)))
+                     for s in (seed, seed + SECOND_RUN)[:control_runs]]
     runs = yield requests  # trained together (with other cases' runs, by the runner)
     run = runs[0]
     score, perm, detail = _score(run, group)
@@ -57,15 +69,23 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     if loss is not None:
         return out
     start = time.perf_counter()
-    run = runs[1]
-    score, _, detail = _score(run, group)
-    detail = _base_detail(run) | detail
-    out.append(_outcome("C1.control", "C1", "control", "InfoNCE (learned τ)", "distinct", group.name, [
-        Criterion("score", score, ">=", th["C1.recovery.score"])], params, detail, start))
-    # The control is fair only if InfoNCE kept the latents (a fold is not the theory's reason to fail): its
-    # linear R², the statistic C5's threshold is calibrated on (the worst latent's is in the detail).
+    controls = runs[1:]
+    score, _, detail = _score(controls[0], group)
+    detail = _base_detail(controls[0]) | detail
+    if len(controls) == 1:
+        criterion = Criterion("score", score, ">=", th["C1.recovery.score"])
+    else:
+        worst, both = _stronger_group_in_both_runs(*controls, seed, group)
+        criterion = Criterion("worst_latent_score", worst, ">=", th["C1.recovery.score"])
+        detail |= both
+    runs_named = ", two runs" if len(controls) > 1 else ""
+    out.append(_outcome("C1.control", "C1", "control", f"InfoNCE (learned τ{runs_named})", "distinct", group.name,
+                        [criterion], params, detail, start))
+    # The control is fair only if InfoNCE kept the latents in every run it judges (a fold is not the theory's
+    # reason to fail): linear R², the statistic C5's threshold is calibrated on.
+    kept = min(metrics.r2(c.z, c.h) for c in controls)
     out.append(_outcome("C1.control-fairness", "C1", "fairness", "InfoNCE (learned τ)", "distinct", "linear", [
-        Criterion("linear_r2", detail["r2"], ">=", th["C5.recovery.linear_r2"])], params, detail, start))
+        Criterion("linear_r2", kept, ">=", th["C5.recovery.linear_r2"])], params, detail, start))
     return out
 
 
@@ -142,21 +162,24 @@ def case_c4(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
 
 def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C5, outputs not normalized: only a linear map is identified (linear R² high); a signed permutation
-    is not (control), and neither is Λ̂ (``C5.control-lam``: Λ̂ misses Λ by more than C1's threshold)."""
+    is not (control: two runs from different initializations, every latent, as C1's control), and neither is
+    Λ̂ (``C5.control-lam``: Λ̂ misses Λ by more than C1's threshold)."""
     th = thresholds() if th is None else th
     process = _process(assume, lam=lam, seed=seed)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run = yield Train(process, aninfonce(process), seed, normalize=False)
+    run, second = yield [Train(process, aninfonce(process), s, normalize=False, budget=distinct_budget(len(lam)))
+                         for s in (seed, seed + SECOND_RUN)]
     detail = _base_detail(run)
     recovery = _outcome("C5.recovery", "C5", "recovery", "AnInfoNCE (unnormalized)", "distinct", "linear", [
         Criterion("linear_r2", detail["r2"], ">=", th["C5.recovery.linear_r2"])], params, detail, start)
     strong = Indeterminacy.signed_permutation(len(lam))
-    score, perm, strong_detail = _score(run, strong)
+    _, perm, strong_detail = _score(run, strong)
+    worst, both = _stronger_group_in_both_runs(run, second, seed, strong)
     lam_error = _lam_error(run.lam_hat, lam, perm)
-    control = _outcome("C5.control", "C5", "control", "AnInfoNCE (unnormalized)", "distinct", strong.name, [
-        Criterion("score", score, ">=", th["C1.recovery.score"])], params,
-        detail | strong_detail | {"lam_error": lam_error}, start)
+    control = _outcome("C5.control", "C5", "control", "AnInfoNCE (unnormalized, two runs)", "distinct", strong.name, [
+        Criterion("worst_latent_score", worst, ">=", th["C1.recovery.score"])], params,
+        detail | strong_detail | both | {"lam_error": lam_error}, start)
     # C5's second half: Λ̂ is not identified either (any Λ̂' fits with h rescaled), so it stays farther from Λ
     # than C1's calibrated Λ̂ error allows.
     lam_control = _outcome("C5.control-lam", "C5", "control", "AnInfoNCE (unnormalized)", "distinct", "Λ̂ vs Λ", [
