@@ -205,7 +205,7 @@ def test_a_band_case_trains_with_its_budget_and_is_judged_by_its_own_thresholds(
     assert outcomes[0].detail["history"][-1]["step"] == tiny.steps
     # the band's records never mix with the checks' (another protocol), and without its thresholds a check
     # says how to calibrate them
-    assert calibration.protocol("C1@d8-10") != calibration.protocol("C3") == calibration.protocol()
+    assert calibration.protocol("C1@d8-10") != calibration.protocol("C2") == calibration.protocol()
     assert HIGH.key("C2.recovery.score") == "C2@d8-10.recovery.score" and HIGH.key("C5.x.y") == "C5.x.y"
     missing = suite.run_case("C1@d8-10", example, seed, th=suite.Thresholds({"C1.recovery.score": 0.9}))
     assert missing[0].error and "idtheory calibrate --only C1@d8-10" in missing[0].error

@@ -18,7 +18,6 @@ from .runs import (
     _score,
     _stronger_group_in_both_runs,
     aninfonce,
-    check_budget_v2,
     scaled_lam_error,
     two_initializations,
 )
@@ -80,9 +79,8 @@ def case_c7(example, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     ensemble = _process(assume, lam=first, families=(second,), seed=seed)
     single = _process(assume, lam=first, seed=seed)
     start = time.perf_counter()
-    run, first_run, second_run = yield [Train(ensemble, EnsembleAnInfoNCE(ensemble.dim, 2), seed,
-                                              budget=check_budget_v2(ensemble.dim, restarts=2)),
-                                        *two_initializations(single, seed, check_budget_v2(single.dim))]
+    run, first_run, second_run = yield [Train(ensemble, EnsembleAnInfoNCE(ensemble.dim, 2), seed),
+                                        *two_initializations(single, seed)]
     score, perm, detail = _score(run, group)
     lam_error = max(_lam_error(row, lam, perm) for row, lam in zip(run.lam_hat, (first, second)))
     recovery = _outcome("C7.recovery", "C7", "recovery", "EnsembleAnInfoNCE", "ensemble", group.name, [

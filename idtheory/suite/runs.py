@@ -23,15 +23,13 @@ def check_budget(dim: int) -> Budget:
     return Budget(steps=max(3000, 800 * dim), batch=256, hidden=64, depth=2, eval_every=500, eval_samples=2048)
 
 
-def check_budget_v2(dim: int, restarts: int = 1) -> Budget:
-    """The checks' second budget, adopted case by case (each case that moves to it has its records and
-    thresholds made again, under a protocol of its own: ``Case.budgets``): the check budget at twice the
-    encoder's learning rate, and for a recovery run ``restarts`` = 2 initializations with the lower final
+def distinct_budget(dim: int, restarts: int = 1) -> Budget:
+    """The budget of the distinct-spectrum cases C1 and C5 (since 2026-11-30): the check budget at twice the
+    encoder's learning rate, and for C1's recovery ``restarts`` = 2 initializations with the lower final
     training loss kept (no ground truth). About one C1 run in ten at the check budget sits at a saddle — two
-    Λ̂ entries drifting together while the encoder mixes their latents; on the first 100 evaluation examples
-    of hypothesis seed 1 these two changes took C1's runs below 0.95 from 13 to 5
-    (benchmarks/results/check-suite-notes.md, "What the recovery checks' false failures are"), so the cases
-    on this budget are evaluated on the examples of hypothesis seed 2."""
+    Λ̂ entries drifting together while the encoder mixes their latents; on C1's 100 evaluation examples these
+    two changes took the runs below 0.95 from 13 to 5 (benchmarks/results/check-suite-notes.md, "What the
+    recovery checks' false failures are")."""
     return replace(check_budget(dim), lr=4e-3, restarts=restarts)
 
 
@@ -152,10 +150,10 @@ def _outcome(case, claim, evidence, loss, family, group, criteria, params, detai
 SECOND_RUN = 7919
 
 
-def two_initializations(process: GenerativeProcess, seed: int, budget: Budget | None = None) -> list[Train]:
+def two_initializations(process: GenerativeProcess, seed: int) -> list[Train]:
     """AnInfoNCE on ``process`` from two initializations (seeds ``seed`` and ``seed + SECOND_RUN``): the main
     run, and the second run of a "not identified" control (``run, second = yield two_initializations(…)``)."""
-    return [Train(process, aninfonce(process), s, budget=budget) for s in (seed, seed + SECOND_RUN)]
+    return [Train(process, aninfonce(process), s) for s in (seed, seed + SECOND_RUN)]
 
 
 def _stronger_group_in_both_runs(first: Run, second: Run, seed: int, group: Indeterminacy) -> tuple[float, dict]:

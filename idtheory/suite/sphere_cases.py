@@ -24,7 +24,7 @@ from .runs import (
     _score,
     _stronger_group_in_both_runs,
     aninfonce,
-    check_budget_v2,
+    distinct_budget,
     infonce,
     two_initializations,
 )
@@ -35,7 +35,7 @@ LossFactory = Callable[[GenerativeProcess], torch.nn.Module]
 def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | None = None, normalize: bool = True,
             name: str = "AnInfoNCE", control_runs: int = 2) -> list[Outcome]:
     """C1 on distinct spectra: AnInfoNCE recovers a signed permutation and Λ̂ = permuted Λ (trained from two
-    initializations, the lower final training loss kept: ``check_budget_v2``); the same criterion fails for
+    initializations, the lower final training loss kept: ``distinct_budget``); the same criterion fails for
     InfoNCE with a learned temperature (C4: its symmetry group is all of O(d)) while it keeps every latent
     linearly (``C1.control-fairness``: the control fails for the theory's reason).
 
@@ -55,9 +55,9 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     out = []
     start = time.perf_counter()
     requests = [Train(process, (loss or aninfonce)(process), seed, normalize,
-                      budget=check_budget_v2(len(lam), restarts=2))]
+                      budget=distinct_budget(len(lam), restarts=2))]
     if loss is None:
-        requests += [Train(process, infonce(process), s, control=True, budget=check_budget_v2(len(lam)))
+        requests += [Train(process, infonce(process), s, control=True, budget=distinct_budget(len(lam)))
                      for s in (seed, seed + SECOND_RUN)[:control_runs]]
     runs = yield requests  # trained together (with other cases' runs, by the runner)
     run = runs[0]
@@ -89,17 +89,14 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     return out
 
 
-def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume, v2: bool = False) -> list[Outcome]:
+def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume) -> list[Outcome]:
     """Train AnInfoNCE; recovery up to Λ's tie blocks (with Λ̂), and the same encoder scored as a signed
-    permutation — the stronger group that ties (C2) or isotropy (C3) rule out — as the control, with a second
-    run from another initialization. ``v2``: on ``check_budget_v2``, the recovery run from two restarts."""
+    permutation — the stronger group that ties (C2) or isotropy (C3) rule out — as the control."""
     process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run, second = yield (two_initializations(process, seed) if not v2 else  # trained together
-                         [Train(process, aninfonce(process), seed, budget=check_budget_v2(len(lam), restarts=2)),
-                          Train(process, aninfonce(process), seed + SECOND_RUN, budget=check_budget_v2(len(lam)))])
+    run, second = yield two_initializations(process, seed)  # trained together
     score, perm, detail = _score(run, group)
     recovery = _outcome(f"{claim}.recovery", claim, "recovery", "AnInfoNCE", family, group.name, [
         Criterion("score", score, ">=", th[f"{claim}.recovery.score"]),
@@ -118,7 +115,7 @@ def case_c2(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     """C2 on tied spectra: block-orthogonal recovery over the tie groups; a signed permutation (the
     stronger group) is not attained (control, scored on the same encoder)."""
     th = thresholds() if th is None else th
-    return (yield from _recovery_and_stronger_group("C2", "tied", lam, seed, device, th, assume, v2=True))
+    return (yield from _recovery_and_stronger_group("C2", "tied", lam, seed, device, th, assume))
 
 
 def case_c3(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
@@ -171,7 +168,7 @@ def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     process = _process(assume, lam=lam, seed=seed)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run, second = yield [Train(process, aninfonce(process), s, normalize=False, budget=check_budget_v2(len(lam)))
+    run, second = yield [Train(process, aninfonce(process), s, normalize=False, budget=distinct_budget(len(lam)))
                          for s in (seed, seed + SECOND_RUN)]
     detail = _base_detail(run)
     recovery = _outcome("C5.recovery", "C5", "recovery", "AnInfoNCE (unnormalized)", "distinct", "linear", [
