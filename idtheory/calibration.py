@@ -36,11 +36,10 @@ from scipy.stats import beta
 from . import suite
 from .budget import Budget
 from .results import dumps, strict
+from .suite.records import ERROR_CEILING, SCORE_FLOOR
 
 STREAMS = ("calibration", "evaluation")
 Z99 = 2.326
-#: what "recovered" can mean at all: scores and R² at least this, relative Λ̂ errors at most this
-SCORE_FLOOR, ERROR_CEILING = 0.8, 0.3
 #: the targets of the evaluation: false failures and their upper bound, controls' power
 TARGETS = {"false_failure": 0.01, "false_failure_bound": 0.03, "power": 0.99}
 #: records written before criteria carried their thresholds.json key (Criterion.key) are judged by these
@@ -50,7 +49,7 @@ CONTROL_THRESHOLD = {"C1": "C1.recovery.score", "C2": "C1.recovery.score", "C3":
                      "C7": "C7.recovery.score", "C8": "C8.recovery.score"}
 #: some criteria against another claim's threshold
 BORROWED = {"C5.control-lam.lam_error": "C1.recovery.lam_error",
-            "C1.control-fairness.linear_r2": "C5.recovery.linear_r2"}
+            "C1.control-fairness.linear_r2": "C5.recovery.linear_r2"}  # records before 2026-11-30
 
 
 def upper_bound(failures: int, n: int, confidence: float = 0.95) -> float:
@@ -121,6 +120,10 @@ def _case_of(record: dict) -> str:
     return json.loads(record["job"])[1]
 
 
+#: what a record keeps of its outcome's detail (the rest — histories, correlation matrices — is the report's)
+DETAIL_KEPT = ("r2", "r2_per_latent", "lam_hat", "train_seconds")
+
+
 class RecordStore:
     """The append-only records file: one outcome per line, tagged with its stream, job and protocol."""
 
@@ -145,7 +148,7 @@ class RecordStore:
         with self.path.open("a") as stream_file:
             for o in outcomes:
                 record = o.to_dict()
-                record["detail"] = {k: record["detail"].get(k) for k in ("r2", "lam_hat", "train_seconds")}
+                record["detail"] = {k: record["detail"].get(k) for k in DETAIL_KEPT}
                 record |= {"stream": stream, "job": _key(stream, *job), "protocol": protocol(job[0]), "device": device}
                 stream_file.write(json.dumps(strict(record), allow_nan=False) + "\n")
 

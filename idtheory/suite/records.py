@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 
 THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "thresholds.json"
+#: what "recovered" can mean at all: scores and R² at least this, relative Λ̂ errors at most this (the bounds of
+#: every calibrated threshold, and the bar a latent must clear to count as kept at all)
+SCORE_FLOOR, ERROR_CEILING = 0.8, 0.3
 
 
 class Threshold(float):

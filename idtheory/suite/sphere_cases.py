@@ -13,7 +13,7 @@ from ..claims import predicted_group
 from ..indeterminacy import Indeterminacy
 from ..losses import InfoNCE
 from ..process import GenerativeProcess
-from .records import Criterion, Outcome, thresholds
+from .records import SCORE_FLOOR, Criterion, Outcome, thresholds
 from .runs import (
     SECOND_RUN,
     Train,
@@ -81,11 +81,14 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     runs_named = ", two runs" if len(controls) > 1 else ""
     out.append(_outcome("C1.control", "C1", "control", f"InfoNCE (learned τ{runs_named})", "distinct", group.name,
                         [criterion], params, detail, start))
-    # The control is fair only if InfoNCE kept the latents in every run it judges (a fold is not the theory's
-    # reason to fail): linear R², the statistic C5's threshold is calibrated on.
-    kept = min(metrics.r2(c.z, c.h) for c in controls)
+    # The control is fair only if InfoNCE kept every latent in every run it judges (a fold is not the theory's
+    # reason to fail): each latent's linear R² at least SCORE_FLOOR. Not AnInfoNCE's recovery bar (C5's
+    # threshold): under anisotropy InfoNCE loses a little of the most augmented latents (C4) without folding
+    # any — measured on C5's 100 calibration runs at lr 0.004, that bar (0.992) failed 72 of InfoNCE's 100
+    # evaluation runs, whose worst R² was 0.979 — while a folded latent keeps R² near 0.
+    kept = min(float(metrics.r2_per_latent(c.z, c.h).min()) for c in controls)
     out.append(_outcome("C1.control-fairness", "C1", "fairness", "InfoNCE (learned τ)", "distinct", "linear", [
-        Criterion("linear_r2", kept, ">=", th["C5.recovery.linear_r2"])], params, detail, start))
+        Criterion("worst_latent_r2", kept, ">=", SCORE_FLOOR)], params, detail, start))
     return out
 
 
