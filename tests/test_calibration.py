@@ -264,7 +264,7 @@ def test_every_case_trains_only_with_the_budgets_its_protocol_is_made_of():
             dim = ask.process.dim
             declared = set(case.budgets(dim)) if case.budgets else {suite.check_budget(dim)}
             assert (ask.budget or suite.check_budget(dim)) in declared, name
-    assert calibration.protocol("C1") not in (calibration.protocol(), calibration.protocol("C5"))
+    assert calibration.protocol("C1") == calibration.protocol("C5") != calibration.protocol()
 
 
 def test_c1s_control_holds_only_if_both_infonce_runs_attain_every_latent():
@@ -288,7 +288,7 @@ def test_c1s_control_holds_only_if_both_infonce_runs_attain_every_latent():
     for second, control_fails in ((mixed, True), (-z[:, [1, 0, 2]], False)):
         generator = case_c1(lam, 3, th=th)
         asks = next(generator)
-        assert [a.seed for a in asks] == [3, 3, 3 + 7919] and [a.budget.restarts for a in asks] == [2, 1, 1]
+        assert [a.seed for a in asks] == [3, 3, 3 + 7919] and all(a.budget.loss_after == 0.85 for a in asks)
         try:
             generator.send([run(z), run(z), run(second)])
         except StopIteration as stop:

@@ -15,7 +15,7 @@ from ..budget import Budget
 from .bands import BAND_SPECTRA, BANDS, banded
 from .extended_cases import case_c6, case_c7, case_c8, case_c8_violation
 from .records import Outcome, thresholds
-from .runs import distinct_budget
+from .runs import check_budget_v2
 from .sphere_cases import case_c1, case_c2, case_c3, case_c4, case_c5
 
 
@@ -48,15 +48,15 @@ def _C8_SPECTRA(max_dim):  # noqa: N802 - a strategy factory, named like the oth
 
 
 CASES = {c.name: c for c in (
-    Case("C1", "C1", case_c1, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=46.6,
-         budgets=lambda d: (distinct_budget(d, restarts=2), distinct_budget(d))),
+    Case("C1", "C1", case_c1, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=35.0,
+         budgets=lambda d: (check_budget_v2(d),)),
     Case("C2", "C2", case_c2, lambda m: strategies.tied_spectra(4, m, 0.5, 1.0, 2.0, 5.0, min_block=3, min_groups=2),
          cost=13.3),
     Case("C3", "C3", case_c3, lambda m: strategies.isotropic_spectra(3, m, 2.0, 10.0), cost=20.4),
     Case("C4", "C4", case_c4, lambda m: strategies.content_style_spectra(4, m, 3, (8.0, 15.0), (4.0, 8.0)),
          cost=23.1),
     Case("C5", "C5", case_c5, lambda m: strategies.distinct_spectra(3, m, **_DISTINCT), cost=21.6,
-         budgets=lambda d: (distinct_budget(d),)),
+         budgets=lambda d: (check_budget_v2(d),)),
     Case("C6", "C6", case_c6, lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT), cost=17.1),
     Case("C6.vmf", "C6", functools.partial(case_c6, estimator="vmf"),
          lambda m: hard_negative_examples(min_dim=3, max_dim=m, **_DISTINCT), cost=29.1),
