@@ -135,7 +135,7 @@ def test_a_group_stronger_than_the_theory_must_beat_chance():
     from idtheory.validation import chance_score, family, score_run
 
     th = suite.thresholds()
-    assert th["C1.recovery.score"] < chance_score((3,)) < 1  # 0.993 at α = 0.001
+    assert th["validate.group.signed_permutation"] < chance_score((3,)) < 1  # 0.993 at α = 0.001
     assert chance_score((2,)) > 0.9999 and chance_score((4,)) < chance_score((3,))  # a 2-block: near the axes often
     assert chance_score((3,), alpha=0.01) < chance_score((3,))
     z = GenerativeProcess(lam=(3.0, 3.0, 3.0)).sampler("cpu", seed=0).latents(4000).numpy()
@@ -145,7 +145,7 @@ def test_a_group_stronger_than_the_theory_must_beat_chance():
     for h, expected in [(z @ rotation.T, "orthogonal"), (-z[:, [2, 0, 1]], "signed permutation")]:
         record = ProfileRecord("aninfonce", "isotropic", [3.0] * 3, 0)
         score_run(record, fam, (3.0, 3.0, 3.0), Run(z, h, [3.0] * 3, [], 0.0), th)
-        assert record.scores["signed permutation"] > th["C1.recovery.score"]
+        assert record.scores["signed permutation"] > th["validate.group.signed_permutation"]
         assert record.strongest == expected, record.scores
         assert record.matches_theory is (expected == "orthogonal")
 
