@@ -97,10 +97,9 @@ PROTOCOL_FIELDS = ("steps", "batch", "lr", "loss_lr", "anneal", "late_negatives"
 
 def protocol(case: str | None = None) -> str:
     """What a record's numbers depend on besides its job: the budgets of its case at every dimension (the
-    check budget, the case's own ``Case.budgets``, or a band's: idtheory.suite.bands) and
-    ``REVISION``. Records of another protocol are kept
-    in the file but neither resumed nor summarized, so a changed budget never mixes its runs with the old
-    ones."""
+    check budget, the case's own ``Case.budgets``, or a band's: idtheory.suite.bands) and ``REVISION``.
+    Records of another protocol are kept in the file but neither resumed nor summarized, so a changed budget
+    never mixes its runs with the old ones."""
     band = None if case is None else suite.band_of(case)
     budgets = None if band is not None else getattr(suite.CASES.get(case), "budgets", None)
     if band is None:

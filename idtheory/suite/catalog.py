@@ -33,7 +33,8 @@ class Case:
     run: Callable[..., list[Outcome]]
     examples: Callable[[int], st.SearchStrategy]  # max_dim -> strategy of examples
     # Seconds one example takes at d = 4 in a batch of the quick profile (one thread; measured 2026-11-29 for
-    # the seed 545017819 quick check): only to split a few jobs over workers evenly (suite.run_jobs).
+    # the seed 545017819 quick check; C1's and C5's scaled by their runs since: 3 and 2 where they were 2 and
+    # 1): only to split a few jobs over workers evenly (suite.run_jobs).
     cost: float = 20.0
     # dim -> every budget the case's runs train with (its training protocol: idtheory.calibration.protocol);
     # None: the check budget, for runs that do not carry their own (Train.budget)
