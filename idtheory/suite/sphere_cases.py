@@ -15,7 +15,6 @@ from ..losses import InfoNCE
 from ..process import GenerativeProcess
 from .records import SCORE_FLOOR, Criterion, Outcome, thresholds
 from .runs import (
-    SECOND_RUN,
     Train,
     _base_detail,
     _lam_error,
@@ -56,8 +55,8 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     start = time.perf_counter()
     requests = [Train(process, (loss or aninfonce)(process), seed, normalize, budget=check_budget_v2(len(lam)))]
     if loss is None:
-        requests += [Train(process, infonce(process), s, control=True, budget=check_budget_v2(len(lam)))
-                     for s in (seed, seed + SECOND_RUN)[:control_runs]]
+        requests += two_initializations(process, seed, infonce, control=True,
+                                        budget=check_budget_v2(len(lam)))[:control_runs]
     runs = yield requests  # trained together (with other cases' runs, by the runner)
     run = runs[0]
     score, perm, detail = _score(run, group)
@@ -170,8 +169,7 @@ def case_c5(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     process = _process(assume, lam=lam, seed=seed)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run, second = yield [Train(process, aninfonce(process), s, normalize=False, budget=check_budget_v2(len(lam)))
-                         for s in (seed, seed + SECOND_RUN)]
+    run, second = yield two_initializations(process, seed, normalize=False, budget=check_budget_v2(len(lam)))
     detail = _base_detail(run)
     recovery = _outcome("C5.recovery", "C5", "recovery", "AnInfoNCE (unnormalized)", "distinct", "linear", [
         Criterion("linear_r2", detail["r2"], ">=", th["C5.recovery.linear_r2"])], params, detail, start)
