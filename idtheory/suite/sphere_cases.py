@@ -91,13 +91,13 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
 
 
 def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume) -> list[Outcome]:
-    """Train AnInfoNCE; recovery up to Λ's tie blocks (with Λ̂), and the same encoder scored as a signed
-    permutation — the stronger group that ties (C2) or isotropy (C3) rule out — as the control."""
+    """Train AnInfoNCE (``check_budget_v2``); recovery up to Λ's tie blocks (with Λ̂), and the same encoder scored
+    as a signed permutation — the stronger group that ties (C2) or isotropy (C3) rule out — as the control."""
     process = _process(assume, lam=lam, seed=seed)
     group = predicted_group(lam)
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
-    run, second = yield two_initializations(process, seed)  # trained together
+    run, second = yield two_initializations(process, seed, budget=check_budget_v2(len(lam)))  # trained together
     score, perm, detail = _score(run, group)
     recovery = _outcome(f"{claim}.recovery", claim, "recovery", "AnInfoNCE", family, group.name, [
         Criterion("score", score, ">=", th[f"{claim}.recovery.score"]),
@@ -130,7 +130,7 @@ def case_c3(lam, seed, device="cpu", th=None, assume=None) -> list[Outcome]:
     # InfoNCE learns its temperature from a soft start: at a fixed τ = 1/(2κ) (down to 0.05 here) small
     # encoders fold a latent — 8 of 20 runs in the first calibration, orthogonal score 0.67–0.89; see
     # benchmarks/infonce_temperature.py. Same claim, group and metrics: it borrows C3's thresholds.
-    run = yield Train(process, InfoNCE.learned(), seed)
+    run = yield Train(process, InfoNCE.learned(), seed, budget=check_budget_v2(len(lam)))
     score, _, detail = _score(run, group)
     kappa_error = abs(run.loss.concentration - lam[0]) / lam[0]
     out.append(_outcome("C3.infonce-recovery", "C3", "recovery", "InfoNCE (learned τ)", "isotropic", group.name, [
