@@ -81,6 +81,26 @@ def test_check_seeds_draw_different_examples_and_never_a_calibration_run():
         assert s1 % 2 == 1 and s2 % 2 == 1  # the evaluation stream; calibration runs have even seeds
 
 
+def test_the_examples_of_a_seed_do_not_depend_on_what_is_imported(tmp_path, monkeypatch):
+    """Hypothesis mines constants from the "local" modules imported so far; the draw must not see them, or a
+    check's examples would differ between the CLI, a script and an installed wheel."""
+    import importlib
+    import sys
+
+    before = suite.draw_examples(suite.CASES["C2"], 30, 4, 3)
+    # a local module full of constants a tied spectrum can draw (λ in [2, 5], gaps in [0.5, 1])
+    constants = ", ".join(f"{2 + k / 64:.6f}" for k in range(192)) + ", " + ", ".join(
+        f"{0.5 + k / 128:.6f}" for k in range(64))
+    (tmp_path / "idtheory_user_constants.py").write_text(f"VALUES = [{constants}]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("idtheory_user_constants")
+    try:
+        after = suite.draw_examples(suite.CASES["C2"], 30, 4, 3)
+    finally:
+        sys.modules.pop("idtheory_user_constants", None)
+    assert after == before
+
+
 def test_null_rates_say_how_often_a_random_element_of_the_larger_group_passes():
     rates = calibration.null_rates(dict(suite.thresholds()), samples=20)
     assert {"C1.recovery.score", "C3.recovery.score"} <= set(rates)
