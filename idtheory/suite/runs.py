@@ -25,7 +25,8 @@ def check_budget(dim: int) -> Budget:
 
 def check_budget_v2(dim: int) -> Budget:
     """The checks' second budget, adopted case by case (a case that moves to it has its records and thresholds
-    made again, under a protocol of its own: ``Case.budgets``); C1 and C5 since 2026-11-30.
+    made again, under a protocol of its own: ``Case.budgets``): C1 and C5, then C2, C3 and C7 (2026-11-30;
+    C4, C6, C6.vmf and C8 still train at the check budget).
 
     About one C1 run in ten at the check budget sits at a saddle: two Λ̂ entries drift together while the
     encoder still mixes their latents, and the push that would unmix them, ∝ (Λ̂_i − Λ̂_j)(λ_a − λ_b), vanishes

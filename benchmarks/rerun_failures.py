@@ -1,0 +1,90 @@
+"""Re-run the recovery jobs that failed out of sample under another budget: does a case's failure go away?
+
+A diagnostic, not evidence: it picks the evaluation-stream recovery records of ``--cases`` that do not hold
+against the thresholds in force (so it selects on the outcome), trains each whole job again — every run of
+the case, its control's too — with ``check_budget_v2`` where the check budget was, and prints and writes old
+against new. What it can show is whether a budget removes the failure mode seen (a saddle, a fold) or brings
+a new one; a case that moves to the budget is then calibrated and evaluated afresh (``idtheory calibrate``),
+on examples this never saw (another hypothesis seed). Jobs run one per process, ``--workers`` at a time.
+
+    python benchmarks/rerun_failures.py --cases C4,C6.vmf --json benchmarks/results/rerun_failures.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import time
+from functools import partial
+from multiprocessing import Pool
+from pathlib import Path
+
+from idtheory import calibration, suite
+from idtheory.results import dumps, writable_file, write_atomic
+
+
+def failing(records: Path, cases: list[str], protocol: str) -> list[dict]:
+    """The evaluation-stream recovery records of ``cases`` under ``protocol`` that miss a threshold in force."""
+    th = dict(suite.thresholds())
+    out = {}
+    for line in records.read_text().splitlines():
+        r = json.loads(line)
+        stream, case, example, seed = json.loads(r["job"])
+        if (stream != "evaluation" or case not in cases or r["evidence"] != "recovery" or r["error"]
+                or r.get("protocol", calibration.LEGACY_PROTOCOL) != protocol):
+            continue
+        # judged as calibrate judges it (the threshold a criterion names, or its own run's value)
+        values = [(c["metric"], c["value"], c["op"], calibration._threshold_for(c, r, th)) for c in r["criteria"]]
+        if not all(v >= t if op == ">=" else v <= t for _, v, op, t in values):
+            out[r["job"]] = {"case": case, "example": example, "seed": seed,
+                             "before": {m: v for m, v, _, _ in values}}
+    return list(out.values())
+
+
+def rerun(job: dict) -> dict:
+    """One job again with check_budget_v2 in place of the check budget (in a process of its own: the patch
+    of the runner's trainer stays there)."""
+    import torch
+
+    from idtheory.suite import runner, runs
+
+    torch.set_num_threads(1)
+    runner.train_many = partial(runs.train_many, budget=runs.check_budget_v2)
+    start = time.perf_counter()
+    outcomes = runner.run_cases([(job["case"], ast.literal_eval(job["example"]), job["seed"])])[0]
+    after = {o.case: {"as_predicted": o.passed, **{c.metric: c.value for c in o.criteria}} for o in outcomes}
+    return job | {"after": after, "seconds": time.perf_counter() - start}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", required=True, help="comma-separated cases, e.g. C4,C6.vmf")
+    parser.add_argument("--records", type=Path, default=Path("benchmarks/results/calibration-records.jsonl"))
+    parser.add_argument("--protocol", default=calibration.LEGACY_PROTOCOL,
+                        help="the protocol of the records to re-run (default: the check budget's)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    if args.json:
+        writable_file(args.json)
+    cases = args.cases.split(",")
+    unknown = [c for c in cases if c not in suite.CASES]
+    if unknown:
+        raise SystemExit(f"--cases: unknown {unknown}; known: {', '.join(suite.CASES)}")
+    jobs = failing(args.records, cases, args.protocol)
+    print(f"{len(jobs)} failing evaluation recovery jobs of {', '.join(cases)}", flush=True)
+    rows = []
+    with Pool(args.workers) as pool:
+        for row in pool.imap_unordered(rerun, jobs):
+            rows.append(row)
+            print(row["case"], row["seed"], "before", row["before"], f"after ({row['seconds']:.0f} s)", flush=True)
+            for case, outcome in row["after"].items():
+                print("   ", case, outcome, flush=True)
+            if args.json:
+                write_atomic(args.json, dumps({"cases": cases, "protocol": args.protocol, "budget":
+                                               "check_budget_v2", "runs": rows}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
