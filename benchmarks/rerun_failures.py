@@ -7,7 +7,9 @@ against new. What it can show is whether a budget removes the failure mode seen 
 a new one; a case that moves to the budget is then calibrated and evaluated afresh (``idtheory calibrate``),
 on examples this never saw (another hypothesis seed). Jobs run one per process, ``--workers`` at a time.
 
-    python benchmarks/rerun_failures.py --cases C4,C6.vmf --json benchmarks/results/rerun_failures.json
+    git show 5f3a264:idtheory/thresholds.json > /tmp/thresholds-check-budget.json
+    python benchmarks/rerun_failures.py --cases C2,C3,C4,C6.vmf,C7 --thresholds /tmp/thresholds-check-budget.json \
+        --json benchmarks/results/rerun_failures.json
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ from idtheory import calibration, suite
 from idtheory.results import dumps, writable_file, write_atomic
 
 
-def failing(records: Path, cases: list[str], protocol: str) -> list[dict]:
-    """The evaluation-stream recovery records of ``cases`` under ``protocol`` that miss a threshold in force."""
-    th = dict(suite.thresholds())
+def failing(records: Path, cases: list[str], protocol: str, th: dict[str, float]) -> list[dict]:
+    """The evaluation-stream recovery records of ``cases`` under ``protocol`` that miss a threshold of ``th``."""
     out = {}
     for line in records.read_text().splitlines():
         r = json.loads(line)
@@ -63,6 +64,9 @@ def main() -> None:
     parser.add_argument("--records", type=Path, default=Path("benchmarks/results/calibration-records.jsonl"))
     parser.add_argument("--protocol", default=calibration.LEGACY_PROTOCOL,
                         help="the protocol of the records to re-run (default: the check budget's)")
+    parser.add_argument("--thresholds", type=Path, default=None,
+                        help="the thresholds.json the records are judged against (default: the package's; the "
+                             "records' own time's, e.g. from git show, once a case has moved)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -72,7 +76,8 @@ def main() -> None:
     unknown = [c for c in cases if c not in suite.CASES]
     if unknown:
         raise SystemExit(f"--cases: unknown {unknown}; known: {', '.join(suite.CASES)}")
-    jobs = failing(args.records, cases, args.protocol)
+    th = json.loads(args.thresholds.read_text())["thresholds"] if args.thresholds else dict(suite.thresholds())
+    jobs = failing(args.records, cases, args.protocol, th)
     print(f"{len(jobs)} failing evaluation recovery jobs of {', '.join(cases)}", flush=True)
     rows = []
     with Pool(args.workers) as pool:
