@@ -25,8 +25,11 @@ def check_budget(dim: int) -> Budget:
 
 def check_budget_v2(dim: int) -> Budget:
     """The checks' second budget, adopted case by case (a case that moves to it has its records and thresholds
-    made again, under a protocol of its own: ``Case.budgets``): C1 and C5, then C2, C3 and C7 (2026-11-30;
-    C4, C6, C6.vmf and C8 still train at the check budget).
+    made again, under a protocol of its own: ``Case.budgets``): C1 and C5, then C2, C3 and C7 (2026-11-30).
+    C4, C6, C6.vmf and C8 still train at the check budget: C4 was tried and kept off it (64 calibration runs:
+    AnInfoNCE's style R² looser, min 0.965 besides one fold, while InfoNCE's control reached 0.973, so the two
+    would nearly touch), and C6.vmf's vMF negatives collapsed 2 of the 5 runs re-run under it
+    (benchmarks/results/rerun_failures.json).
 
     About one C1 run in ten at the check budget sits at a saddle: two Λ̂ entries drift together while the
     encoder still mixes their latents, and the push that would unmix them, ∝ (Λ̂_i − Λ̂_j)(λ_a − λ_b), vanishes
