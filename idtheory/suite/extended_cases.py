@@ -21,7 +21,6 @@ from .runs import (
     check_budget_v2,
     scaled_lam_error,
     two_initializations,
-    vmf_budget,
 )
 
 
@@ -35,8 +34,7 @@ def case_c6(example, seed, device="cpu", th=None, assume=None, estimator: str = 
     * ``"vmf"`` (case C6.vmf): explicit negatives drawn per anchor from vMF(z, β) in latent space. They
       only constrain the map locally, and from scratch the encoder folds a latent (measured: d = 3,
       R² 0.665); so, like the anchor negatives of every check, they replace the in-batch negatives
-      after the first quarter of training (``Budget.late_from``), and the encoder learns at lr 0.004
-      (``vmf_budget``). Same criteria and thresholds as C6.
+      after the first quarter of training (``Budget.late_from``). Same criteria and thresholds as C6.
     """
     _arguments.choice(estimator, ("weighted", "vmf"), "hard-negative estimator")
     th = thresholds() if th is None else th
@@ -48,7 +46,7 @@ def case_c6(example, seed, device="cpu", th=None, assume=None, estimator: str = 
     if estimator == "vmf":
         prefix, loss_name = "C6.vmf-", "AnInfoNCE (vMF hard negatives)"
         process = _process(assume, lam=lam, seed=seed, hard_negative_beta=beta)
-        run = yield Train(process, aninfonce(process), seed, budget=vmf_budget(len(lam)))
+        run = yield Train(process, aninfonce(process), seed)
     else:
         prefix, loss_name = "C6.", "AnInfoNCE (hard negatives)"
         process = _process(assume, lam=lam, seed=seed)

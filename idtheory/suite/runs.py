@@ -26,10 +26,11 @@ def check_budget(dim: int) -> Budget:
 def check_budget_v2(dim: int) -> Budget:
     """The checks' second budget, adopted case by case (a case that moves to it has its records and thresholds
     made again, under a protocol of its own: ``Case.budgets``): C1 and C5, then C2, C3 and C7 (2026-11-30).
-    C4, C6 and C8 still train at the check budget, C6.vmf at ``vmf_budget``: C4 was tried and kept off it (64
-    calibration runs: AnInfoNCE's style R² looser, min 0.965 besides one fold, while InfoNCE's control reached
-    0.973, so the two would nearly touch), and C6.vmf's vMF negatives collapsed 2 of the 5 runs re-run under it
-    (benchmarks/results/rerun_failures.json).
+    C4, C6, C6.vmf and C8 still train at the check budget: C4 was tried and kept off it (64 calibration runs:
+    AnInfoNCE's style R² looser, min 0.965 besides one fold, while InfoNCE's control reached 0.973, so the two
+    would nearly touch), and C6.vmf's vMF negatives collapsed 2 of the 5 runs re-run under it
+    (benchmarks/results/rerun_failures.json); the encoder's rate alone (lr 0.004), which recovered those five,
+    failed 4 of 68 fresh evaluation runs (3 of 100 calibration runs), no better than the check budget's 5 of 100.
 
     About one C1 run in ten at the check budget sits at a saddle: two Λ̂ entries drift together while the
     encoder still mixes their latents, and the push that would unmix them, ∝ (Λ̂_i − Λ̂_j)(λ_a − λ_b), vanishes
@@ -40,15 +41,6 @@ def check_budget_v2(dim: int) -> Budget:
     kept: 7 of the 100 calibration runs), Λ̂ error median 0.076. Its cases are evaluated on the examples of
     hypothesis seed 2, since the first 100 evaluation examples of seed 1 chose the lr (check-suite-notes.md)."""
     return replace(check_budget(dim), lr=4e-3, loss_after=0.85, loss_lr=0.1)
-
-
-def vmf_budget(dim: int) -> Budget:
-    """C6.vmf's budget: the check budget with the encoder at lr 0.004 (``check_budget_v2``'s rate), Λ̂ fitted
-    from the start. Holding Λ̂ (``check_budget_v2``) collapsed 2 of the 5 vMF runs that had failed out of
-    sample at the check budget (score 0.157 and 0.055); the higher rate alone recovered all five (score
-    0.986–0.998, Λ̂ error ≤ 0.131: benchmarks/results/rerun_failures_c6vmf_lr.json, a diagnostic on seed 1's
-    evaluation examples, so the case is evaluated on hypothesis seed 2's)."""
-    return replace(check_budget(dim), lr=4e-3)
 
 
 @dataclass(eq=False)  # runs are compared by identity (their arrays have no single truth value)
