@@ -97,7 +97,8 @@ PROTOCOL_FIELDS = ("steps", "batch", "lr", "loss_lr", "anneal", "late_negatives"
 
 def protocol(case: str | None = None) -> str:
     """What a record's numbers depend on besides its job: the budgets of its case at every dimension (the
-    check budget, the case's own ``Case.budgets``, or a band's: idtheory.suite.bands) and ``REVISION``.
+    check budget, the case's own ``Case.budgets``, or a band's: idtheory.suite.bands), ``REVISION`` and the
+    case's own ``Case.revision`` (where set: what it judges changed, not how it trains).
     Records of another protocol are kept in the file but neither resumed nor summarized, so a changed budget
     never mixes its runs with the old ones."""
     band = None if case is None else suite.band_of(case)
@@ -111,7 +112,9 @@ def protocol(case: str | None = None) -> str:
             runs += [band.budget(d, control=True) for d in dims]
     defaults = {f.name: f.default for f in fields(Budget)}
     budgets = [{k: v for k, v in asdict(b).items() if k in PROTOCOL_FIELDS or v != defaults[k]} for b in runs]
-    return hashlib.sha256(repr((REVISION, budgets)).encode()).hexdigest()[:12]
+    revision = getattr(suite.CASES.get(case), "revision", 0) if band is None else 0
+    what = (REVISION, budgets) if not revision else (REVISION, budgets, revision)  # 0: the protocols before it
+    return hashlib.sha256(repr(what).encode()).hexdigest()[:12]
 
 
 def _case_of(record: dict) -> str:
@@ -120,7 +123,7 @@ def _case_of(record: dict) -> str:
 
 
 #: what a record keeps of its outcome's detail (the rest — histories, correlation matrices — is the report's)
-DETAIL_KEPT = ("r2", "r2_per_latent", "lam_hat", "train_seconds")
+DETAIL_KEPT = ("r2", "r2_per_latent", "lam_hat", "train_seconds", "restart", "restart_losses")
 
 
 class RecordStore:
@@ -147,7 +150,7 @@ class RecordStore:
         with self.path.open("a") as stream_file:
             for o in outcomes:
                 record = o.to_dict()
-                record["detail"] = {k: record["detail"].get(k) for k in DETAIL_KEPT}
+                record["detail"] = {k: record["detail"][k] for k in DETAIL_KEPT if k in record["detail"]}
                 record |= {"stream": stream, "job": _key(stream, *job), "protocol": protocol(job[0]), "device": device}
                 stream_file.write(json.dumps(strict(record), allow_nan=False) + "\n")
 

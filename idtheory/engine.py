@@ -335,7 +335,7 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
     out = []
     for i, spec in enumerate(specs):
         tries = fits[i * r_count:(i + 1) * r_count]
-        losses = [_final_training_loss(f) for f in tries]
+        losses = [final_training_loss(f.history) if f.error is None else math.inf for f in tries]
         best = min(range(r_count), key=lambda r: losses[r])
         kept = tries[best]
         if best:
@@ -347,10 +347,11 @@ def fit_many(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu
     return out
 
 
-def _final_training_loss(fit: Fit) -> float:
-    """A run's mean training loss over its last evaluation interval (inf for a run that diverged)."""
-    trained = [h for h in fit.history if "polish_steps" not in h]
-    return float(trained[-1]["loss"]) if fit.error is None and trained else math.inf
+def final_training_loss(history: list[dict]) -> float:
+    """A run's mean training loss over its last evaluation interval, from its history (inf if it has none):
+    what restarts are selected by (no ground truth)."""
+    trained = [h for h in history if "polish_steps" not in h]
+    return float(trained[-1]["loss"]) if trained else math.inf
 
 
 def _fit_batch(specs: Sequence[RunSpec], budget, device: str | torch.device = "cpu",

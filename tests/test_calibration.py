@@ -285,7 +285,49 @@ def test_every_case_trains_only_with_the_budgets_its_protocol_is_made_of():
             dim = ask.process.dim
             declared = set(case.budgets(dim)) if case.budgets else {suite.check_budget(dim)}
             assert (ask.budget or suite.check_budget(dim)) in declared, name
-    assert calibration.protocol("C1") == calibration.protocol("C5") != calibration.protocol()
+    assert calibration.protocol("C1") == calibration.protocol("C7") != calibration.protocol()
+    # C2, C3 and C5 train like C1 but judge their recovery by the lower-loss rule (Case.revision): their own
+    # protocol, while their d = 8-10 bands keep theirs (first run judged, as calibrated)
+    assert calibration.protocol("C2") == calibration.protocol("C3") == calibration.protocol("C5") \
+        != calibration.protocol("C1")
+
+
+def test_c2s_recovery_is_judged_on_the_run_of_lower_training_loss_and_its_band_on_the_first():
+    """Rule 3 of the evidence issue: no ground truth selects the run; a folded run fits worse. The final
+    training loss is the last trained interval's (a polish's entries do not count)."""
+    import numpy as np
+
+    from idtheory.suite.runs import Run
+    from idtheory.suite.sphere_cases import case_c2
+
+    lam = (2.0, 2.0, 2.0, 4.0)
+    z = np.random.default_rng(0).standard_normal((2000, 4))
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    folded = z.copy()
+    folded[:, 3] = np.abs(z[:, 3])  # the untied latent folded: its sign is lost
+
+    def run(h, loss):
+        history = [{"step": 1, "loss": 9.0}, {"step": 2, "loss": loss}, {"polish_steps": 1, "loss": 0.0}]
+        return Run(z, h, list(lam), history, 0.0)
+
+    th = suite.Thresholds({"C2.recovery.score": 0.99, "C2.recovery.lam_error": 0.1, "C1.recovery.score": 0.9})
+    for losses, recovered, restart in (((2.0, 1.0), True, 1), ((1.0, 2.0), False, 0)):
+        generator = case_c2(lam, 3, th=th)
+        next(generator)
+        try:
+            generator.send([run(folded, losses[0]), run(z, losses[1])])
+        except StopIteration as stop:
+            recovery, _ = stop.value
+        assert recovery.passed is recovered and recovery.detail["restart"] == restart
+        assert recovery.detail["restart_losses"] == list(losses)
+    band = suite.CASES["C2@d8-10"].run(lam, 3, th=suite.Thresholds({f"{k[:2]}@d8-10{k[2:]}": v for k, v in th.items()}))
+    next(band)
+    try:
+        band.send([run(folded, 2.0), run(z, 1.0)])
+    except StopIteration as stop:
+        recovery, _ = stop.value
+    # the first run, judged as C2@d8-10 was calibrated
+    assert "restart" not in recovery.detail and recovery.loss == "AnInfoNCE" and not recovery.passed
 
 
 def test_c1s_control_holds_only_if_both_infonce_runs_attain_every_latent():

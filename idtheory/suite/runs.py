@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .. import metrics
-from ..engine import RunSpec, fit_groups
+from ..engine import RunSpec, final_training_loss, fit_groups
 from ..indeterminacy import Indeterminacy
 from ..losses import AnInfoNCE, InfoNCE
 from ..process import GenerativeProcess
@@ -165,6 +165,15 @@ def two_initializations(process: GenerativeProcess, seed: int, loss: Callable = 
     ``seed + SECOND_RUN``; ``train``: the other Train fields, e.g. its budget): the main run, and the second
     run of a "not identified" control (``run, second = yield two_initializations(…)``)."""
     return [Train(process, loss(process), s, **train) for s in (seed, seed + SECOND_RUN)]
+
+
+def lower_loss(runs: list[Run]) -> tuple[Run, dict]:
+    """Of runs from different initializations, the one with the lowest final training loss: the run a
+    recovery is judged on where a case trains two anyway (C2, C3, C5). No ground truth in the loop — a
+    folded run or one stuck at a saddle fits the data worse — and the detail says which run and why."""
+    losses = [final_training_loss(run.history) for run in runs]
+    best = int(np.argmin(losses))
+    return runs[best], {"restart": best, "restart_losses": losses}
 
 
 def _stronger_group_in_both_runs(first: Run, second: Run, seed: int, group: Indeterminacy) -> tuple[float, dict]:
