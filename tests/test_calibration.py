@@ -285,11 +285,10 @@ def test_every_case_trains_only_with_the_budgets_its_protocol_is_made_of():
             dim = ask.process.dim
             declared = set(case.budgets(dim)) if case.budgets else {suite.check_budget(dim)}
             assert (ask.budget or suite.check_budget(dim)) in declared, name
-    assert calibration.protocol("C1") == calibration.protocol("C7") != calibration.protocol()
-    # C2, C3 and C5 train like C1 but judge their recovery by the lower-loss rule (Case.revision): their own
-    # protocol, while their d = 8-10 bands keep theirs (first run judged, as calibrated)
-    assert calibration.protocol("C2") == calibration.protocol("C3") == calibration.protocol("C5") \
-        != calibration.protocol("C1")
+    # C1, C2, C3 and C5 train with check_budget_v2 and judge their recovery by the lower-loss rule
+    # (Case.revision): a protocol of their own, while their d = 8-10 bands keep theirs (one run, as calibrated)
+    assert len({calibration.protocol(c) for c in ("C1", "C2", "C3", "C5")}) == 1
+    assert len({calibration.protocol(c) for c in ("C1", "C7", "C4")}) == 3
 
 
 def test_c2s_recovery_is_judged_on_the_run_of_lower_training_loss_and_its_band_on_the_first():
@@ -351,9 +350,10 @@ def test_c1s_control_holds_only_if_both_infonce_runs_attain_every_latent():
     for second, control_fails in ((mixed, True), (-z[:, [1, 0, 2]], False)):
         generator = case_c1(lam, 3, th=th)
         asks = next(generator)
-        assert [a.seed for a in asks] == [3, 3, 3 + 7919] and all(a.budget.loss_after == 0.85 for a in asks)
+        # AnInfoNCE's two runs (the recovery judged on the lower loss), then InfoNCE's two
+        assert [a.seed for a in asks] == [3, 3 + 7919, 3, 3 + 7919] and all(a.budget.loss_after == 0.85 for a in asks)
         try:
-            generator.send([run(z), run(z), run(second)])
+            generator.send([run(z), run(z), run(z), run(second)])
         except StopIteration as stop:
             recovery, control, fairness = stop.value
         assert recovery.passed and fairness.passed
