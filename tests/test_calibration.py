@@ -226,7 +226,8 @@ def test_a_band_case_trains_with_its_budget_and_is_judged_by_its_own_thresholds(
     assert outcomes[0].detail["history"][-1]["step"] == tiny.steps
     # the band's records never mix with the checks' (another protocol), and without its thresholds a check
     # says how to calibrate them
-    at_check_budget = next(n for n, c in suite.CASES.items() if c.budgets is None and n not in suite.BAND_CASES)
+    at_check_budget = next(n for n, c in suite.CASES.items()
+                           if c.budgets is None and not c.revision and n not in suite.BAND_CASES)
     assert calibration.protocol("C1@d8-10") != calibration.protocol(at_check_budget) == calibration.protocol()
     assert HIGH.key("C2.recovery.score") == "C2@d8-10.recovery.score" and HIGH.key("C5.x.y") == "C5.x.y"
     missing = suite.run_case("C1@d8-10", example, seed, th=suite.Thresholds({"C1.recovery.score": 0.9}))
@@ -288,7 +289,7 @@ def test_every_case_trains_only_with_the_budgets_its_protocol_is_made_of():
     # C1, C2, C3 and C5 train with check_budget_v2 and judge their recovery by the lower-loss rule
     # (Case.revision): a protocol of their own, while their d = 8-10 bands keep theirs (one run, as calibrated)
     assert len({calibration.protocol(c) for c in ("C1", "C2", "C3", "C5")}) == 1
-    assert len({calibration.protocol(c) for c in ("C1", "C7", "C4")}) == 3
+    assert len({calibration.protocol(c) for c in ("C1", "C7", "C4", "C8")}) == 4
 
 
 def test_c2s_recovery_is_judged_on_the_run_of_lower_training_loss_and_its_band_on_the_first():
