@@ -320,7 +320,8 @@ def test_c2s_recovery_is_judged_on_the_run_of_lower_training_loss_and_its_band_o
             recovery, _ = stop.value
         assert recovery.passed is recovered and recovery.detail["restart"] == restart
         assert recovery.detail["restart_losses"] == list(losses)
-    band = suite.CASES["C2@d8-10"].run(lam, 3, th=suite.Thresholds({f"{k[:2]}@d8-10{k[2:]}": v for k, v in th.items()}))
+    band_th = suite.Thresholds({f"{k[:2]}@d8-10{k[2:]}": v for k, v in th.items()})
+    band = suite.CASES["C2@d8-10"].run(lam, 3, th=band_th)
     next(band)
     try:
         band.send([run(folded, 2.0), run(z, 1.0)])

@@ -169,8 +169,10 @@ def two_initializations(process: GenerativeProcess, seed: int, loss: Callable = 
 
 def lower_loss(runs: list[Run]) -> tuple[Run, dict]:
     """Of runs from different initializations, the one with the lowest final training loss: the run a
-    recovery is judged on where a case trains two anyway (C2, C3, C5). No ground truth in the loop — a
-    folded run or one stuck at a saddle fits the data worse — and the detail says which run and why."""
+    recovery is judged on (C1–C5). No ground truth in the loop — a folded run or one stuck at a saddle fits
+    the data worse — and the detail says which run and why (nothing for a single run: there was no choice)."""
+    if len(runs) == 1:
+        return runs[0], {}
     losses = [final_training_loss(run.history) for run in runs]
     best = int(np.argmin(losses))
     return runs[best], {"restart": best, "restart_losses": losses}

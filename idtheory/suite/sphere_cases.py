@@ -63,7 +63,7 @@ def case_c1(lam, seed, device="cpu", th=None, assume=None, loss: LossFactory | N
     if loss is None:
         requests += two_initializations(process, seed, infonce, control=True, budget=budget)[:control_runs]
     runs = yield requests  # trained together (with other cases' runs, by the runner)
-    run, restart = lower_loss(runs[:2]) if recovery_runs == 2 else (runs[0], {})
+    run, restart = lower_loss(runs[:recovery_runs])
     if restart:
         name = f"{name} (lower loss of two runs)"
     score, perm, detail = _score(run, group)
@@ -108,9 +108,9 @@ def _recovery_and_stronger_group(claim, family, lam, seed, device, th, assume, b
     params = {"lam": list(lam), "seed": seed}
     start = time.perf_counter()
     run, second = yield two_initializations(process, seed, budget=check_budget_v2(len(lam)))  # trained together
-    chosen, restart = lower_loss([run, second]) if by_loss else (run, {})
+    chosen, restart = lower_loss([run, second] if by_loss else [run])
     score, perm, detail = _score(chosen, group)
-    name = "AnInfoNCE (lower loss of two runs)" if by_loss else "AnInfoNCE"
+    name = "AnInfoNCE (lower loss of two runs)" if restart else "AnInfoNCE"
     recovery = _outcome(f"{claim}.recovery", claim, "recovery", name, family, group.name, [
         Criterion("score", score, ">=", th[f"{claim}.recovery.score"]),
         Criterion("lam_error", _lam_error(chosen.lam_hat, lam, perm), "<=", th[f"{claim}.recovery.lam_error"])],
