@@ -8,11 +8,16 @@ a job already recorded is not run again, so calibration can be spread over many 
 
 Thresholds come from the calibration stream's recovery runs alone:
 
-    a metric that must be high (scores, R²):  1 - exp(μ + z σ) of ln(1 - value)
-    a metric that must be low (Λ̂ error):      exp(μ + z σ) of ln(value)
+    a metric that must be high (scores, R²):  1 - exp(μ + k σ) of ln(1 - value)
+    a metric that must be low (Λ̂ error):      exp(μ + k σ) of ln(value)
 
-with z = 2.326 (one-sided 99 % normal quantile), bounded by what "recovered" can mean (a score at least
-0.8, a Λ̂ error at most 0.3). The evaluation stream then gives, per recovery criterion, the false-failure
+bounded by what "recovered" can mean (a score at least 0.8, a Λ̂ error at most 0.3). k makes the bound a
+one-sided normal **tolerance bound**: with 95 % confidence it covers a share 1 - 1 %/m of the log-normal,
+where m is the number of criteria the check judges together. So each criterion wrongly fails at most 1 %/m
+of recovery runs and the check, failing when any one does, at most 1 % (a union bound) — whatever μ and σ
+the n calibration runs happened to give. (The rule before 2026-11-30, the point estimate of the 99 %
+quantile, z = 2.326, falls short of the true quantile in about half of all fits, and a check of two criteria
+could fail 2 %.) The evaluation stream then gives, per recovery criterion, the false-failure
 rate and per control the rate at which it wrongly held, each with an exact (Clopper–Pearson) one-sided
 95 % upper bound, against the targets: false failures ≤ 1 % with the bound ≤ 3 %, controls' power ≥ 99 %.
 A missed target is reported, never fixed by moving a threshold.
@@ -31,7 +36,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import beta
+from scipy.stats import beta, nct, norm
 
 from . import suite
 from .budget import Budget
@@ -39,7 +44,8 @@ from .results import dumps, strict
 from .suite.records import ERROR_CEILING, SCORE_FLOOR
 
 STREAMS = ("calibration", "evaluation")
-Z99 = 2.326
+#: the tolerance bound's confidence and the false-failure share a check (all its criteria together) may have
+CONFIDENCE, FALSE_FAILURE = 0.95, 0.01
 #: the targets of the evaluation: false failures and their upper bound, controls' power
 TARGETS = {"false_failure": 0.01, "false_failure_bound": 0.03, "power": 0.99}
 #: records written before criteria carried their thresholds.json key (Criterion.key) are judged by these
@@ -59,13 +65,21 @@ def upper_bound(failures: int, n: int, confidence: float = 0.95) -> float:
     return 1.0 if failures >= n else float(beta.ppf(confidence, failures + 1, n - failures))
 
 
-def fit_threshold(values, op: str) -> float:
+def tolerance_factor(n: int, coverage: float, confidence: float = CONFIDENCE) -> float:
+    """k of the one-sided normal tolerance bound μ̂ + k σ̂ from n samples that exceeds the ``coverage``
+    quantile with probability ``confidence`` (exact, by the noncentral t distribution)."""
+    if n < 2:
+        raise ValueError(f"a tolerance bound needs at least 2 values, got {n}")
+    return float(nct.ppf(confidence, n - 1, norm.ppf(coverage) * math.sqrt(n)) / math.sqrt(n))
+
+
+def fit_threshold(values, op: str, criteria: int = 1) -> float:
+    """The threshold of one of a check's ``criteria`` criteria: the tolerance bound of its log-deficit
+    (module docstring), bounded by what "recovered" can mean."""
     v = np.asarray(values, dtype=float)
-    if op == ">=":
-        logs = np.log(np.clip(1 - v, 1e-6, None))
-        return max(SCORE_FLOOR, float(1 - math.exp(logs.mean() + Z99 * logs.std(ddof=1))))
-    logs = np.log(np.clip(v, 1e-6, None))
-    return min(ERROR_CEILING, float(math.exp(logs.mean() + Z99 * logs.std(ddof=1))))
+    logs = np.log(np.clip(1 - v if op == ">=" else v, 1e-6, None))
+    bound = math.exp(logs.mean() + tolerance_factor(len(v), 1 - FALSE_FAILURE / criteria) * logs.std(ddof=1))
+    return max(SCORE_FLOOR, 1 - bound) if op == ">=" else min(ERROR_CEILING, bound)
 
 
 #: jobs per task: a case's examples train as one engine batch, and larger batches cost less per run-step
@@ -188,15 +202,19 @@ def fit(records: list[dict], cases: list[str] | None = None) -> dict[str, dict]:
     """key -> threshold with its provenance, from the calibration stream's recovery runs (of ``cases`` only,
     when given: the thresholds of other cases stay as they are)."""
     values, ops = _values(records, "calibration")
+    # variants (C6.vmf-recovery) and controls borrow; only a claim's own recovery is fitted
+    keys = [key for key in sorted(values) if key.split(".")[1] == "recovery" and key.count(".") == 2
+            and (cases is None or key.split(".")[0] in cases)]
+    criteria = {check: sum(k.rsplit(".", 1)[0] == check for k in keys) for check in {k.rsplit(".", 1)[0] for k in keys}}
     out = {}
-    for key, v in sorted(values.items()):
-        if cases is not None and key.split(".")[0] not in cases:
-            continue
-        if ".recovery." not in key or key.split(".")[1] != "recovery":
-            continue  # variants (C6.vmf-recovery) and controls borrow; only a claim's own recovery is fitted
-        out[key] = {"value": fit_threshold(v, ops[key]), "statistic": key.split(".")[-1], "op": ops[key],
+    for key in keys:
+        v, m = values[key], criteria[key.rsplit(".", 1)[0]]
+        k = tolerance_factor(len(v), 1 - FALSE_FAILURE / m)
+        out[key] = {"value": fit_threshold(v, ops[key], m), "statistic": key.split(".")[-1], "op": ops[key],
                     "n": len(v), "stream": "calibration (even training seeds)",
-                    "model": f"log-normal deficit, z = {Z99}, bounded by {SCORE_FLOOR} / {ERROR_CEILING}"}
+                    "model": f"log-normal deficit, tolerance bound: {1 - FALSE_FAILURE / m:.3%} coverage (m = {m}) "
+                             f"at {CONFIDENCE:.0%} confidence, k = {k:.3f}, bounded by {SCORE_FLOOR} / "
+                             f"{ERROR_CEILING}"}
     return out
 
 
@@ -225,9 +243,32 @@ def _threshold_for(criterion: dict, record: dict, known: dict[str, float]) -> fl
     return criterion["threshold"] if key is None else known.get(key)
 
 
-def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dict]:
+def evaluation_set(records: list[dict], seed: int, examples: int) -> tuple[list[dict], dict[str, str]]:
+    """The records to judge: of a case whose evaluation records hold all ``examples`` examples that hypothesis
+    seed ``seed`` draws for it, those alone (a set no earlier choice can have seen); of any other case,
+    every evaluation record it has. Returns them and, per case, which examples it is judged on."""
+    by_case: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        if r.get("stream") == "evaluation":
+            by_case[_case_of(r)].append(r)
+    kept = [r for r in records if r.get("stream") != "evaluation"]
+    examples_of = {}
+    for case, rs in sorted(by_case.items()):
+        drawn = {_key("evaluation", *job) for job in jobs("evaluation", [case], examples, seed=seed)}
+        if drawn <= {r["job"] for r in rs}:
+            kept += [r for r in rs if r["job"] in drawn]
+            examples_of[case] = f"hypothesis seed {seed}"
+        else:
+            kept += rs
+            examples_of[case] = "every evaluation record"
+    return kept, examples_of
+
+
+def evaluate(records: list[dict], thresholds: dict[str, float],
+             examples_of: dict[str, str] | None = None) -> dict[str, dict]:
     """Per case and evidence, on the evaluation stream: how often the evidence was not as predicted (a
-    recovery failing, a control wrongly holding), with its exact 95 % upper bound and the targets."""
+    recovery failing, a control wrongly holding), with its exact 95 % upper bound and the targets; each row
+    names its examples where ``examples_of`` (per case, as :func:`evaluation_set` returns it) does."""
     out: dict[str, dict] = {}
     for r in records:
         if r.get("stream") != "evaluation" or r["evidence"] not in ("recovery", "control", "fairness"):
@@ -240,6 +281,8 @@ def evaluate(records: list[dict], thresholds: dict[str, float]) -> dict[str, dic
                      for c in r["criteria"]]
             as_predicted = not all(holds) if r["evidence"] == "control" else all(holds)
         row = out.setdefault(r["case"], {"evidence": r["evidence"], "n": 0, "not_as_predicted": 0})
+        if examples_of:
+            row["examples"] = examples_of[_case_of(r)]
         row["n"] += 1
         row["not_as_predicted"] += not as_predicted
     for row in out.values():
@@ -388,12 +431,13 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
         lines.append(f"| {key} | {p['value']:.4f} | {p.get('statistic', '')} | {p.get('n', '–')} | "
                      f"{p.get('stream', '')} | {p.get('model', p.get('source', ''))} |")
     lines += ["", "## Out-of-sample rates (evaluation stream)", "",
-              "| evidence | kind | n | not as predicted | rate | 95 % upper bound | power | target |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| evidence | kind | n | not as predicted | rate | 95 % upper bound | power | target | examples |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for case, row in sorted(evaluation.items()):
         power = f"{row['power']:.1%}" if "power" in row else ""
         lines.append(f"| {case} | {row['evidence']} | {row['n']} | {row['not_as_predicted']} | {row['rate']:.1%} | "
-                     f"{row['upper_95']:.1%} | {power} | {'met' if row['meets_target'] else '**missed**'} |")
+                     f"{row['upper_95']:.1%} | {power} | {'met' if row['meets_target'] else '**missed**'} | "
+                     f"{row.get('examples', 'every evaluation record')} |")
     lines += ["", "## How far apart recovery and control runs lie (calibration stream)", "",
               "The share of the recovery runs a threshold is fitted to that fail it, and of a control's runs that "
               "pass it, at this summary's threshold and at the best single threshold for these runs (least sum "
@@ -416,9 +460,12 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
 
 
 def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wanted: int, command: str,
-              fit_thresholds: bool = True, cases: list[str] | None = None) -> dict:
+              fit_thresholds: bool = True, cases: list[str] | None = None,
+              evaluation_seed: int | None = None) -> dict:
     """Fit (optionally write) thresholds — of ``cases`` only, when given — from the store's calibration
-    stream, evaluate on its evaluation stream, write the Markdown and JSON summaries; returns the summary."""
+    stream, evaluate on its evaluation stream (with ``evaluation_seed``: on that hypothesis seed's ``wanted``
+    examples where a case has them all, :func:`evaluation_set`), write the Markdown and JSON summaries;
+    returns the summary."""
     records = store.load()
     other_protocol = len(store.load_all()) - len(records)
     fitted = fit(records, cases) if fit_thresholds else {}
@@ -427,12 +474,14 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
     stored = json.loads(thresholds_path.read_text()) if thresholds_path.exists() else {}
     merged = stored.get("thresholds") or dict(suite.thresholds())
     provenance = stored.get("provenance", {})
-    evaluation = evaluate(records, merged)
+    judged, examples_of = (records, None) if evaluation_seed is None else \
+        evaluation_set(records, evaluation_seed, wanted)
+    evaluation = evaluate(judged, merged, examples_of)
     if thresholds_path.exists() and evaluation:
         record_rates(thresholds_path, evaluation, store.path)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seen = set()
-    for r in records:
+    for r in judged:
         case = json.loads(r["job"])[1]
         if (r["job"]) not in seen:
             seen.add(r["job"])
@@ -456,5 +505,5 @@ def summarize(store: RecordStore, thresholds_path: Path, out: Path | None, wante
     return summary
 
 
-__all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "fit", "jobs", "protocol", "run", "separation", "summarize",
-           "record_rates", "upper_bound"]
+__all__ = ["RecordStore", "STREAMS", "TARGETS", "evaluate", "evaluation_set", "fit", "jobs", "protocol", "record_rates",
+           "run", "separation", "summarize", "tolerance_factor", "upper_bound"]

@@ -393,6 +393,9 @@ def calibrate(
     max_dim: int = typer.Option(4, help="largest latent dimension drawn (the band cases, e.g. C1@d8-10, draw "
                                 "their own)"),
     seed: int = typer.Option(1, help="hypothesis seed of both streams (they never share examples)"),
+    evaluation_seed: Optional[int] = typer.Option(None, help="judge each case on the --examples evaluation "
+                                                  "examples this hypothesis seed draws, where the records hold them "
+                                                  "all (default, and for other cases: every evaluation record)"),
     device: str = typer.Option("cpu", help="cpu | cuda"),
 ):
     """Calibrate the checks' thresholds on one seed stream and measure their error rates on another."""
@@ -439,10 +442,11 @@ def calibrate(
                         *([f"--thresholds {thresholds}"] if thresholds else []),
                         *([] if fit_thresholds else ["--no-fit"]), *(["--summarize-only"] if summarize_only else []),
                         *([f"--max-dim {max_dim}"] if max_dim != 4 else []), *([f"--seed {seed}"] if seed != 1 else []),
+                        *([f"--evaluation-seed {evaluation_seed}"] if evaluation_seed is not None else []),
                         *([f"--device {device}"] if device != "cpu" else []),
                         *([f"--summary {summary}"] if summary else [])])
     result = calibration.summarize(store, thresholds_path, Path(summary) if summary else None, examples, command,
-                                   fit_thresholds, cases)
+                                   fit_thresholds, cases, evaluation_seed)
     tables.print_calibration(console, result)
     if summary:
         console.print(f"wrote {summary}.md and {summary}.json")

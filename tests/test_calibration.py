@@ -4,6 +4,7 @@ with provenance, out-of-sample rates with exact bounds — exercised on a synthe
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from hypothesis import strategies as st
 from scipy.stats import beta
@@ -360,3 +361,57 @@ def test_c1s_control_holds_only_if_both_infonce_runs_attain_every_latent():
             recovery, control, fairness = stop.value
         assert recovery.passed and fairness.passed
         assert control.criteria[0].metric == "worst_latent_score" and control.passed is control_fails
+
+
+def test_the_tolerance_factor_covers_the_quantile_with_the_stated_confidence():
+    """k of the tolerance bound: the tabulated value (n = 100, 99 % coverage, 95 % confidence: 2.684), above
+    the quantile's z and falling to it as n grows; and by simulation, μ̂ + k σ̂ of n = 20 normal samples lies
+    above the 99.5 % quantile in 95 % of draws, where the point estimate (k = z) does in about half."""
+    from scipy.stats import norm
+
+    assert calibration.tolerance_factor(100, 0.99) == pytest.approx(2.684, abs=1e-3)
+    assert calibration.tolerance_factor(20, 0.995) > calibration.tolerance_factor(100, 0.995) > norm.ppf(0.995)
+    assert calibration.tolerance_factor(100_000, 0.99) == pytest.approx(norm.ppf(0.99), abs=0.02)
+    samples = np.random.default_rng(0).standard_normal((20_000, 20))
+    mean, std = samples.mean(1), samples.std(1, ddof=1)
+    covered = mean + calibration.tolerance_factor(20, 0.995) * std >= norm.ppf(0.995)
+    assert covered.mean() == pytest.approx(0.95, abs=0.005)
+    assert (mean + norm.ppf(0.995) * std >= norm.ppf(0.995)).mean() < 0.6
+    with pytest.raises(ValueError, match="at least 2"):
+        calibration.tolerance_factor(1, 0.99)
+
+
+def test_a_check_of_two_criteria_shares_the_false_failure_budget_between_them():
+    """The same calibration values give a looser threshold where a check judges two criteria (each may fail
+    0.5 % of recovery runs) than where it judges one (1 %), and the provenance says which."""
+    def records(metrics):
+        rng = np.random.default_rng(1)
+        return [{"stream": "calibration", "case": "C9.recovery", "error": None,
+                 "criteria": [{"metric": m, "value": float(1 - np.exp(rng.normal(-5, 0.5))), "op": ">="}
+                              for m in metrics]} for _ in range(50)]
+
+    one = calibration.fit(records(["score"]))["C9.recovery.score"]
+    two = calibration.fit(records(["score", "other"]))["C9.recovery.score"]
+    assert two["value"] < one["value"] and "99.500% coverage (m = 2)" in two["model"]
+    assert "99.000% coverage (m = 1)" in one["model"]
+
+
+def test_the_evaluation_can_be_restricted_to_one_hypothesis_seeds_examples():
+    """A case whose records hold every example seed 4 draws is judged on those alone (an older seed's records
+    are set aside); a case that lacks some keeps every record, and each row says which it got."""
+    def record(case, job, value):
+        return {"stream": "evaluation", "case": f"{case}.recovery", "evidence": "recovery", "error": None,
+                "job": calibration._key("evaluation", *job),
+                "criteria": [{"metric": "score", "value": value, "op": ">=", "key": "C1.recovery.score"}]}
+
+    fresh = calibration.jobs("evaluation", ["C1", "C2"], 3, seed=4)
+    old = calibration.jobs("evaluation", ["C1", "C2"], 3, seed=3)
+    records = ([record(*job[:1], job, 0.99) for job in fresh if job[0] == "C1"]
+               + [record(*job[:1], job, 0.5) for job in old]
+               + [record(*job[:1], job, 0.99) for job in fresh if job[0] == "C2"][:2])
+    judged, examples_of = calibration.evaluation_set(records, 4, 3)
+    assert examples_of == {"C1": "hypothesis seed 4", "C2": "every evaluation record"}
+    rates = calibration.evaluate(judged, {"C1.recovery.score": 0.9}, examples_of)
+    assert (rates["C1.recovery"]["n"], rates["C1.recovery"]["not_as_predicted"]) == (3, 0)
+    assert (rates["C2.recovery"]["n"], rates["C2.recovery"]["not_as_predicted"]) == (5, 3)
+    assert rates["C1.recovery"]["examples"] == "hypothesis seed 4"
