@@ -118,11 +118,12 @@ def print_profile(console: Console, profile, seconds: float) -> None:
 def print_calibration(console: Console, summary: dict) -> None:
     """Out-of-sample rates of ``idtheory calibrate`` (idtheory.calibration.summarize)."""
     table = Table(title="calibration: out-of-sample rates (evaluation stream)")
-    for col in ("evidence", "kind", "n", "not as predicted", "rate", "95 % upper bound", "target"):
+    for col in ("evidence", "kind", "n", "not as predicted", "rate", "95 % upper bound", "target", "examples"):
         table.add_column(col)
     for case, row in sorted(summary["evaluation"].items()):
         table.add_row(case, row["evidence"], str(row["n"]), str(row["not_as_predicted"]), f"{row['rate']:.1%}",
-                      f"{row['upper_95']:.1%}", "met" if row["meets_target"] else "[red]missed[/red]")
+                      f"{row['upper_95']:.1%}", "met" if row["meets_target"] else "[red]missed[/red]",
+                      row.get("examples", "every evaluation record"))
     console.print(table)
     for case, counts in sorted(summary["examples"].items()):
         console.print(f"{case}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))

@@ -122,6 +122,11 @@ def test_the_summary_header_says_how_to_run_the_same_command_again(tmp_path):
     header = out.with_suffix(".md").read_text().splitlines()[2]
     assert header == (f"`idtheory calibrate --stream evaluation --examples 7 --records {records} --no-fit "
                       f"--summarize-only --summary {out}`")
+    result = CliRunner().invoke(app, ["calibrate", "--stream", "evaluation", "--examples", "7", "--records",
+                                      str(records), "--no-fit", "--summarize-only", "--evaluation-seed", "4",
+                                      "--summary", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "--summarize-only --evaluation-seed 4 --summary" in out.with_suffix(".md").read_text().splitlines()[2]
 
 
 def test_a_criterion_records_the_threshold_it_was_judged_against():
