@@ -30,7 +30,7 @@ import hashlib
 import json
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -205,7 +205,7 @@ def fit(records: list[dict], cases: list[str] | None = None) -> dict[str, dict]:
     # variants (C6.vmf-recovery) and controls borrow; only a claim's own recovery is fitted
     keys = [key for key in sorted(values) if key.split(".")[1] == "recovery" and key.count(".") == 2
             and (cases is None or key.split(".")[0] in cases)]
-    criteria = {check: sum(k.rsplit(".", 1)[0] == check for k in keys) for check in {k.rsplit(".", 1)[0] for k in keys}}
+    criteria = Counter(key.rsplit(".", 1)[0] for key in keys)  # per check (C1.recovery): the m of its criteria
     out = {}
     for key in keys:
         v, m = values[key], criteria[key.rsplit(".", 1)[0]]
