@@ -14,9 +14,9 @@ import json
 import numpy as np
 import torch
 
-from idtheory import metrics
+from idtheory import GenerativeProcess, metrics
 from idtheory.engine import final_training_loss
-from idtheory.suite.runs import _process, check_budget_v2, train_many, two_initializations
+from idtheory.suite.runs import check_budget_v2, train_many, two_initializations
 
 
 def held_out_loss(run, batch: int) -> tuple[float, float]:
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     lam = (args.kappa,) * 3
-    process = _process(None, lam=lam, seed=args.seed)
+    process = GenerativeProcess(lam=lam, seed=args.seed)  # the case's process (no user assumptions)
     runs = train_many(two_initializations(process, args.seed, budget=check_budget_v2(3)))
     out = {"lam": lam, "seed": args.seed, "runs": []}
     for k, run in enumerate(runs):

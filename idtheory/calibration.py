@@ -46,6 +46,8 @@ from .suite.records import ERROR_CEILING, SCORE_FLOOR
 STREAMS = ("calibration", "evaluation")
 #: the tolerance bound's confidence and the false-failure share a check (all its criteria together) may have
 CONFIDENCE, FALSE_FAILURE = 0.95, 0.01
+#: the examples a case is judged on when no hypothesis seed's set is chosen (calibrate --evaluation-seed)
+EVERY_RECORD = "every evaluation record"
 #: the targets of the evaluation: false failures and their upper bound, controls' power
 TARGETS = {"false_failure": 0.01, "false_failure_bound": 0.03, "power": 0.99}
 #: records written before criteria carried their thresholds.json key (Criterion.key) are judged by these
@@ -260,7 +262,7 @@ def evaluation_set(records: list[dict], seed: int, examples: int) -> tuple[list[
             examples_of[case] = f"hypothesis seed {seed}"
         else:
             kept += rs
-            examples_of[case] = "every evaluation record"
+            examples_of[case] = EVERY_RECORD
     return kept, examples_of
 
 
@@ -268,7 +270,7 @@ def evaluate(records: list[dict], thresholds: dict[str, float],
              examples_of: dict[str, str] | None = None) -> dict[str, dict]:
     """Per case and evidence, on the evaluation stream: how often the evidence was not as predicted (a
     recovery failing, a control wrongly holding), with its exact 95 % upper bound and the targets; each row
-    names its examples where ``examples_of`` (per case, as :func:`evaluation_set` returns it) does."""
+    names its examples (per case, as :func:`evaluation_set` returns them; by default every record)."""
     out: dict[str, dict] = {}
     for r in records:
         if r.get("stream") != "evaluation" or r["evidence"] not in ("recovery", "control", "fairness"):
@@ -280,9 +282,8 @@ def evaluate(records: list[dict], thresholds: dict[str, float],
             holds = [c["value"] >= th[c["metric"]] if c["op"] == ">=" else c["value"] <= th[c["metric"]]
                      for c in r["criteria"]]
             as_predicted = not all(holds) if r["evidence"] == "control" else all(holds)
-        row = out.setdefault(r["case"], {"evidence": r["evidence"], "n": 0, "not_as_predicted": 0})
-        if examples_of:
-            row["examples"] = examples_of[_case_of(r)]
+        row = out.setdefault(r["case"], {"evidence": r["evidence"], "n": 0, "not_as_predicted": 0,
+                                         "examples": examples_of[_case_of(r)] if examples_of else EVERY_RECORD})
         row["n"] += 1
         row["not_as_predicted"] += not as_predicted
     for row in out.values():
@@ -437,7 +438,7 @@ def markdown(thresholds: dict[str, dict], evaluation: dict[str, dict], counts: d
         power = f"{row['power']:.1%}" if "power" in row else ""
         lines.append(f"| {case} | {row['evidence']} | {row['n']} | {row['not_as_predicted']} | {row['rate']:.1%} | "
                      f"{row['upper_95']:.1%} | {power} | {'met' if row['meets_target'] else '**missed**'} | "
-                     f"{row.get('examples', 'every evaluation record')} |")
+                     f"{row['examples']} |")
     lines += ["", "## How far apart recovery and control runs lie (calibration stream)", "",
               "The share of the recovery runs a threshold is fitted to that fail it, and of a control's runs that "
               "pass it, at this summary's threshold and at the best single threshold for these runs (least sum "

@@ -123,7 +123,7 @@ def print_calibration(console: Console, summary: dict) -> None:
     for case, row in sorted(summary["evaluation"].items()):
         table.add_row(case, row["evidence"], str(row["n"]), str(row["not_as_predicted"]), f"{row['rate']:.1%}",
                       f"{row['upper_95']:.1%}", "met" if row["meets_target"] else "[red]missed[/red]",
-                      row.get("examples", "every evaluation record"))
+                      row["examples"])
     console.print(table)
     for case, counts in sorted(summary["examples"].items()):
         console.print(f"{case}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))
